@@ -1,0 +1,48 @@
+"""Flask's request-local state (``g``, ``request``, ``current_app``, ``session``)
+and request hooks, for FastAPI.
+
+    from fastapi_flaskcompat import FlaskCompat, g, request, current_app
+
+    compat = FlaskCompat(app)   # one line: installs one pure ASGI middleware
+"""
+
+from .app import FlaskCompat
+from .config import Config
+from .ctx import (
+    AppContext,
+    RequestContext,
+    after_this_request,
+    copy_current_app_context,
+    copy_current_request_context,
+    has_app_context,
+    has_request_context,
+)
+from .globals import current_app, g, request, session
+from .helpers import abort, make_response, stream_with_context, url_for
+from .hooks import nonblocking
+from .json import jsonify
+from .wrappers import Request, Response
+
+__all__ = [
+    "AppContext",
+    "Config",
+    "FlaskCompat",
+    "Request",
+    "RequestContext",
+    "Response",
+    "abort",
+    "after_this_request",
+    "copy_current_app_context",
+    "copy_current_request_context",
+    "current_app",
+    "g",
+    "has_app_context",
+    "has_request_context",
+    "jsonify",
+    "make_response",
+    "nonblocking",
+    "request",
+    "session",
+    "stream_with_context",
+    "url_for",
+]

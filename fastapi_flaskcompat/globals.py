@@ -1,0 +1,51 @@
+"""The context variables and the proxies legacy code imports.
+
+One ``ContextVar`` per context kind, each holding a mutable context object:
+FastAPI runs sync code in a *copy* of the context, so a ``ContextVar.set()``
+made there is lost, while a change to the shared object is seen by the
+whole request.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any
+
+from .local import make_proxy
+
+if TYPE_CHECKING:
+    from .app import FlaskCompat
+    from .ctx import AppContext, RequestContext, _AppCtxGlobals
+    from .wrappers import Request
+
+# Flask's own messages, so `except RuntimeError` guards and docs still apply.
+_no_app_msg = """\
+Working outside of application context.
+
+This typically means that you attempted to use functionality that needed
+the current application. To solve this, set up an application context
+with app.app_context(). See the documentation for more information.\
+"""
+_no_req_msg = """\
+Working outside of request context.
+
+This typically means that you attempted to use functionality that needed
+an active HTTP request. Consult the documentation on testing for
+information about how to avoid this problem.\
+"""
+
+_cv_app: ContextVar[AppContext] = ContextVar("fastapi_flaskcompat.app_ctx")
+_cv_request: ContextVar[RequestContext] = ContextVar("fastapi_flaskcompat.request_ctx")
+
+g: _AppCtxGlobals = make_proxy(
+    _cv_app, "g", _no_app_msg, "g", "A namespace for data during an application context."
+)
+current_app: FlaskCompat = make_proxy(
+    _cv_app, "app", _no_app_msg, "current_app", "The FlaskCompat of the active app context."
+)
+request: Request = make_proxy(
+    _cv_request, "request", _no_req_msg, "request", "The request being handled."
+)
+session: Any = make_proxy(
+    _cv_request, "session", _no_req_msg, "session", "The request's session dict."
+)

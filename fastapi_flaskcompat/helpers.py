@@ -1,0 +1,195 @@
+"""Flask's helper functions: ``abort``, ``make_response``, ``url_for``, ``stream_with_context``."""
+
+from __future__ import annotations
+
+import typing as t
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextvars import Token
+from functools import wraps
+from urllib.parse import quote, urlencode
+
+from starlette.responses import Response as StarletteResponse
+from starlette.routing import BaseRoute, Mount, NoMatchFound
+from werkzeug.exceptions import abort as _werkzeug_abort
+from werkzeug.routing import BuildError
+
+from .ctx import AppContext, RequestContext
+from .globals import _cv_app, _cv_request, _no_app_msg, current_app
+
+
+def abort(code: int | t.Any, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+    """Raise Werkzeug's ``HTTPException`` for ``code`` (or with a response), as Flask.
+
+    ``FlaskCompat`` registers a FastAPI exception handler for it, so this works
+    from endpoints, dependencies and hooks alike.
+    """
+    _werkzeug_abort(code, *args, **kwargs)
+
+
+def make_response(*args: t.Any) -> StarletteResponse:
+    """Flask's ``make_response``: turn view-style return values into a response."""
+    if not args:
+        return current_app.response_class()
+    if len(args) == 1:
+        return current_app.make_response(args[0])
+    return current_app.make_response(args)
+
+
+def url_for(
+    endpoint: str,
+    *,
+    _anchor: str | None = None,
+    _method: str | None = None,
+    _scheme: str | None = None,
+    _external: bool | None = None,
+    **values: t.Any,
+) -> str:
+    """Build a URL to the route named ``endpoint``, as Flask's ``url_for``.
+
+    Values naming path parameters fill the path; the others become the query
+    string (``None`` values are dropped). ``_external=True`` gives an
+    absolute URL from the current request (or ``SERVER_NAME``).
+    """
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        raise RuntimeError(_no_app_msg)
+    req_ctx = _cv_request.get(None)
+    fastapi_app = app_ctx.app.fastapi_app
+    routes: list[BaseRoute] = list(getattr(fastapi_app, "routes", []))
+    route = _find_route(routes, endpoint)
+    if route is None:
+        raise BuildError(endpoint, values, _method)
+    values = {k: v for k, v in values.items() if v is not None}
+    param_names = set(getattr(route, "param_convertors", {}))
+    path_params = {k: v for k, v in values.items() if k in param_names}
+    query = [(k, v) for k, v in values.items() if k not in param_names]
+    try:
+        path = str(fastapi_app.url_path_for(endpoint, **path_params))  # type: ignore[union-attr]
+    except NoMatchFound:
+        raise BuildError(endpoint, values, _method) from None
+    if req_ctx is not None:
+        path = req_ctx.request.root_path + path
+    if query:
+        path += "?" + urlencode(query, doseq=True)
+    if _anchor is not None:
+        path += "#" + quote(_anchor, safe="!#$&'()*+,/:;=?@")
+    if _scheme is not None and not _external:
+        raise ValueError("When specifying '_scheme', '_external' must be True.")
+    if _external is None:
+        _external = False
+    if not _external:
+        return path
+    if req_ctx is not None:
+        host_url = req_ctx.request.host_url.rstrip("/")
+        if _scheme is not None:
+            host_url = _scheme + host_url[host_url.index(":") :]
+        return host_url + path
+    server_name = app_ctx.app.config.get("SERVER_NAME")
+    if not server_name:
+        raise RuntimeError(
+            "Unable to build URLs outside an active request without 'SERVER_NAME'"
+            " configured. Also configure 'APPLICATION_ROOT' and"
+            " 'PREFERRED_URL_SCHEME' as needed."
+        )
+    scheme = _scheme or app_ctx.app.config["PREFERRED_URL_SCHEME"]
+    root = app_ctx.app.config["APPLICATION_ROOT"].rstrip("/")
+    return f"{scheme}://{server_name}{root}{path}"
+
+
+def _find_route(routes: list[BaseRoute], name: str) -> BaseRoute | None:
+    for route in routes:
+        if getattr(route, "name", None) == name:
+            return route
+        if isinstance(route, Mount) and route.name and name.startswith(route.name + ":"):
+            found = _find_route(route.routes, name[len(route.name) + 1 :])
+            if found is not None:
+                return found
+    return None
+
+
+def stream_with_context(
+    generator_or_function: t.Any,
+) -> t.Any:
+    """Keep the current request context around a (sync or async) generator.
+
+    The middleware already keeps the context until the response is sent;
+    this also covers generators iterated elsewhere (another task or thread).
+    Usable on a generator or as a decorator on a generator function.
+    """
+    if (
+        callable(generator_or_function)
+        and not hasattr(generator_or_function, "__next__")
+        and (not hasattr(generator_or_function, "__anext__"))
+    ):
+        func = t.cast(Callable[..., t.Any], generator_or_function)
+
+        @wraps(func)
+        def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return stream_with_context(func(*args, **kwargs))
+
+        return decorator
+    req_ctx = _cv_request.get(None)
+    if req_ctx is None:
+        raise RuntimeError(
+            "'stream_with_context' can only be used when a request"
+            " context is active, such as in a view function."
+        )
+    app_ctx = _cv_app.get()
+    if hasattr(generator_or_function, "__anext__"):
+        return _async_stream(generator_or_function, app_ctx, req_ctx)
+    return _sync_stream(iter(generator_or_function), app_ctx, req_ctx)
+
+
+def _enter(app_ctx: AppContext, req_ctx: RequestContext) -> tuple[Token[t.Any], Token[t.Any]]:
+    return _cv_app.set(app_ctx), _cv_request.set(req_ctx)
+
+
+def _leave(tokens: tuple[Token[t.Any], Token[t.Any]]) -> None:
+    _cv_request.reset(tokens[1])
+    _cv_app.reset(tokens[0])
+
+
+def _sync_stream(
+    gen: Iterator[t.Any], app_ctx: AppContext, req_ctx: RequestContext
+) -> Iterator[t.Any]:
+    try:
+        while True:
+            tokens = _enter(app_ctx, req_ctx)
+            try:
+                item = next(gen)
+            except StopIteration:
+                return
+            finally:
+                _leave(tokens)
+            yield item
+    finally:
+        close = getattr(gen, "close", None)
+        if close is not None:
+            tokens = _enter(app_ctx, req_ctx)
+            try:
+                close()
+            finally:
+                _leave(tokens)
+
+
+async def _async_stream(
+    gen: AsyncIterator[t.Any], app_ctx: AppContext, req_ctx: RequestContext
+) -> AsyncIterator[t.Any]:
+    try:
+        while True:
+            tokens = _enter(app_ctx, req_ctx)
+            try:
+                item = await gen.__anext__()
+            except StopAsyncIteration:
+                return
+            finally:
+                _leave(tokens)
+            yield item
+    finally:
+        aclose = getattr(gen, "aclose", None)
+        if aclose is not None:
+            tokens = _enter(app_ctx, req_ctx)
+            try:
+                await aclose()
+            finally:
+                _leave(tokens)

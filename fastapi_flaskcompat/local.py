@@ -1,0 +1,104 @@
+"""Context-local proxies, shaped for speed.
+
+Werkzeug's ``LocalProxy`` forwards through ``__getattr__``, so every
+``g.x`` first runs (and fails) the normal attribute lookup on the proxy.
+These proxies override ``__getattribute__`` instead: one Python call, one
+``ContextVar.get()``, one ``getattr`` on the real object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+
+def make_proxy(var: ContextVar[Any], attribute: str, message: str, name: str, doc: str = "") -> Any:
+    """Return an object that forwards everything to ``getattr(var.get(), attribute)``.
+
+    Outside the context the proxy raises ``RuntimeError(message)``, except
+    for ``bool()`` (``False``) and ``repr()``, as Werkzeug's proxy does.
+    """
+
+    def _current() -> Any:
+        try:
+            return getattr(var.get(), attribute)
+        except LookupError:
+            raise RuntimeError(message) from None
+
+    def _bound() -> bool:
+        return var.get(None) is not None
+
+    class ContextProxy:
+        __slots__ = ()
+        __doc__ = doc
+
+        def __getattribute__(self, key: str) -> Any:
+            try:
+                obj = getattr(var.get(), attribute)
+            except LookupError:
+                raise RuntimeError(message) from None
+            try:
+                return getattr(obj, key)
+            except AttributeError:
+                # Off the hot path: the proxy API Werkzeug's LocalProxy offers.
+                if key == "_get_current_object":
+                    return lambda: obj
+                raise
+
+        def __setattr__(self, key: str, value: Any) -> None:
+            try:
+                obj = getattr(var.get(), attribute)
+            except LookupError:
+                raise RuntimeError(message) from None
+            setattr(obj, key, value)
+
+        def __delattr__(self, key: str) -> None:
+            delattr(_current(), key)
+
+        def __repr__(self) -> str:
+            if not _bound():
+                return f"<{name} unbound>"
+            return repr(_current())
+
+        def __str__(self) -> str:
+            return str(_current())
+
+        def __bool__(self) -> bool:
+            return _bound() and bool(_current())
+
+        def __dir__(self) -> list[str]:
+            return dir(_current()) if _bound() else []
+
+        def __contains__(self, item: object) -> bool:
+            return item in _current()
+
+        def __iter__(self) -> Iterator[Any]:
+            return iter(_current())
+
+        def __len__(self) -> int:
+            return len(_current())
+
+        def __getitem__(self, key: Any) -> Any:
+            return _current()[key]
+
+        def __setitem__(self, key: Any, value: Any) -> None:
+            _current()[key] = value
+
+        def __delitem__(self, key: Any) -> None:
+            del _current()[key]
+
+        def __eq__(self, other: object) -> bool:
+            return bool(_current() == other)
+
+        def __ne__(self, other: object) -> bool:
+            return bool(_current() != other)
+
+        def __hash__(self) -> int:
+            return hash(_current())
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            return _current()(*args, **kwargs)
+
+    ContextProxy.__name__ = ContextProxy.__qualname__ = f"{name}Proxy"
+    return ContextProxy()

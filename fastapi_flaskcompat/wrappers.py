@@ -1,0 +1,201 @@
+"""Flask's ``Request`` and ``Response``, on Werkzeug, speaking ASGI.
+
+``Request`` is Werkzeug's sans-IO request built from the ASGI scope, so
+``args``, ``headers``, ``cookies``, ``user_agent``... are Werkzeug's own.
+It is built only when code touches ``request``.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from functools import cached_property
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import iterate_in_threadpool
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import Response as StarletteResponse
+from starlette.routing import BaseRoute
+from starlette.types import Message, Receive, Scope, Send
+from werkzeug.datastructures import Headers
+from werkzeug.sansio.request import Request as SansIORequest
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from .routing import match_route
+
+
+def _scope_headers(scope: Scope) -> Headers:
+    return Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]])
+
+
+class Request(SansIORequest):
+    """The request object legacy code sees as ``request``."""
+
+    def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
+        root_path: str = scope.get("root_path", "")
+        path: str = scope["path"]
+        # ASGI paths include root_path; Werkzeug's path is the part after it.
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path) :]
+        server = scope.get("server")
+        client = scope.get("client")
+        super().__init__(
+            method=scope.get("method", "GET"),
+            scheme=scope.get("scheme", "http"),
+            server=(server[0], server[1]) if server else None,
+            root_path=root_path,
+            path=path,
+            query_string=scope.get("query_string", b""),
+            headers=_scope_headers(scope),
+            remote_addr=client[0] if client else None,
+        )
+        self.scope = scope
+        self.receive = receive
+
+    @cached_property
+    def starlette_request(self) -> StarletteRequest:
+        """The Starlette request for the same scope, for new code."""
+        if self.receive is None:
+            return StarletteRequest(self.scope)
+        return StarletteRequest(self.scope, self.receive)
+
+    @cached_property
+    def _route(self) -> tuple[BaseRoute | None, dict[str, t.Any]]:
+        route = self.scope.get("route")
+        if route is not None and "path_params" in self.scope:
+            return route, dict(self.scope["path_params"])
+        return match_route(self.scope)
+
+    @property
+    def url_rule(self) -> BaseRoute | None:
+        """The matched Starlette route (Flask: the ``Rule``), or None."""
+        return self._route[0]
+
+    @property
+    def view_args(self) -> dict[str, t.Any] | None:
+        """The path parameters of the matched route, as Flask's ``view_args``."""
+        route, params = self._route
+        return None if route is None else params
+
+    @property
+    def endpoint(self) -> str | None:
+        """The matched route's name (FastAPI: the endpoint function's name)."""
+        route = self._route[0]
+        return getattr(route, "name", None) if route is not None else None
+
+    @property
+    def blueprint(self) -> str | None:
+        """Flask's blueprint name; routers have none yet, so always None."""
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        return []
+
+    @cached_property
+    def environ(self) -> dict[str, t.Any]:
+        """A WSGI environ for this request, built on first use."""
+        scope = self.scope
+        server = scope.get("server") or ("localhost", 80)
+        environ: dict[str, t.Any] = {
+            "REQUEST_METHOD": self.method,
+            "SCRIPT_NAME": self.root_path,
+            "PATH_INFO": self.path,
+            "QUERY_STRING": self.query_string.decode("latin-1"),
+            "SERVER_NAME": str(server[0]),
+            "SERVER_PORT": str(server[1]),
+            "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+            "REMOTE_ADDR": self.remote_addr,
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": self.scheme,
+            "wsgi.errors": None,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            "asgi.scope": scope,
+        }
+        for key, value in self.headers.items():
+            name = key.upper().replace("-", "_")
+            if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                name = f"HTTP_{name}"
+            environ[name] = f"{environ[name]},{value}" if name in environ else value
+        return environ
+
+
+class Response(WerkzeugResponse, StarletteResponse):
+    """Flask's response class, which FastAPI can also return directly.
+
+    It is a Werkzeug response (``headers``, ``set_cookie``, ``get_data``,
+    ``status``...) and a Starlette response, so an endpoint can
+    ``return jsonify(...)`` and ``after_request`` hooks get Flask's API.
+    """
+
+    default_mimetype: str | None = "text/html"
+    background: BackgroundTask | None = None
+    # Shadows Starlette's read-only ``headers`` property: Werkzeug's Headers win.
+    headers: Headers = None  # type: ignore[assignment]
+
+    @classmethod
+    def from_asgi(cls, start: Message, body: bytes | None) -> Response:
+        """Build from an ``http.response.start`` message; ``body=None`` means streaming."""
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start.get("headers", ())]
+        if body is None:
+            response = cls(status=start["status"], headers=headers)
+            response.response = _StreamPending()
+            # Makes get_data() raise instead of consuming the stream.
+            response.direct_passthrough = True
+            return response
+        response = cls(status=start["status"], headers=headers)
+        response.set_data(body)
+        return response
+
+    @classmethod
+    def from_starlette(cls, response: StarletteResponse) -> Response:
+        """Convert a Starlette response with a body (not a streaming one)."""
+        if isinstance(response, cls):
+            return response
+        body = getattr(response, "body", None)
+        if body is None:
+            raise TypeError(
+                f"Cannot hand a {type(response).__name__} to after_request hooks as a"
+                " Flask response: it has no body. Return a fastapi_flaskcompat.Response."
+            )
+        converted = cls.from_asgi(
+            {"status": response.status_code, "headers": response.raw_headers}, bytes(body)
+        )
+        converted.background = response.background
+        return converted
+
+    def asgi_start(self) -> Message:
+        """The ``http.response.start`` message for this response."""
+        return {
+            "type": "http.response.start",
+            "status": self.status_code,
+            "headers": [
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()
+            ],
+        }
+
+    async def send_body(self, send: Send) -> None:
+        """Send the body: one message, or chunk by chunk when streamed."""
+        if not self.is_streamed:
+            await send({"type": "http.response.body", "body": self.get_data()})
+            return
+        async for chunk in iterate_in_threadpool(self.iter_encoded()):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        await send(self.asgi_start())
+        await self.send_body(send)
+        if self.background is not None:
+            await self.background()
+
+
+class _StreamPending:
+    """Stands for a body the app is still streaming: it cannot be read in a hook."""
+
+    def __iter__(self) -> t.Iterator[bytes]:
+        raise RuntimeError(
+            "The body of a streaming response cannot be read or replaced in after_request;"
+            " change its status, headers or cookies instead."
+        )
