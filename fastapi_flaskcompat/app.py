@@ -187,6 +187,7 @@ class FlaskCompat:
         self._teardown_appcontext = list(reversed(self.teardown_appcontext_funcs))
         self._teardown_request_steps = hooks.compile_steps(self._teardown_request)
         self._teardown_appcontext_steps = hooks.compile_steps(self._teardown_appcontext)
+        self._has_teardown = bool(self._teardown_request or self._teardown_appcontext)
 
     # -- the request cycle ----------------------------------------------------
 

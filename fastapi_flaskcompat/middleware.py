@@ -29,60 +29,81 @@ class FlaskCompatMiddleware:
         self.compat = compat
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope_type = scope["type"]
-        if scope_type != "http" and scope_type != "websocket":
-            await self.app(scope, receive, send)
-            return
-        compat = self.compat
-        app_ctx = AppContext(compat)
-        ctx = RequestContext(compat, scope, receive)
-        app_token = _cv_app.set(app_ctx)
-        request_token = _cv_request.set(ctx)
-        error: BaseException | None = None
-        try:
-            if scope_type == "http":
-                await self.handle_http(ctx, scope, receive, send)
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                await self.handle_websocket(scope, receive, send)
             else:
                 await self.app(scope, receive, send)
-        except BaseException as exc:
+            return
+        compat = self.compat
+        ctx = RequestContext(compat, scope, receive)
+        app_token = _cv_app.set(AppContext(compat))
+        request_token = _cv_request.set(ctx)
+        responder = _Responder(ctx, send)
+        error: Exception | None = None
+        try:
+            if not compat._before_steps or not await self.preprocess(scope, receive, responder):
+                await self.app(scope, receive, responder.send)
+        except Exception as exc:
             error = exc
+            if not responder.started and not self.debug:
+                await self.handle_exception(exc, scope, receive, responder)
             raise
         finally:
             try:
-                if compat._teardown_request_steps or compat._teardown_appcontext_steps:
-                    # Teardown runs even when the request was cancelled.
-                    with anyio.CancelScope(shield=True):
-                        await compat.do_teardown_request(_teardown_error(error))
-                        await compat.do_teardown_appcontext(_teardown_error(error))
+                if compat._has_teardown:
+                    await self.teardown(error)
             finally:
                 _cv_request.reset(request_token)
                 _cv_app.reset(app_token)
 
-    async def handle_http(
-        self, ctx: RequestContext, scope: Scope, receive: Receive, send: Send
-    ) -> None:
+    async def handle_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """WebSockets get both contexts and teardown; Flask has no hooks for them."""
         compat = self.compat
-        responder = _Responder(ctx, send)
+        app_token = _cv_app.set(AppContext(compat))
+        request_token = _cv_request.set(RequestContext(compat, scope, receive))
+        error: Exception | None = None
         try:
-            try:
-                rv = await compat.preprocess_request() if compat._before_steps else None
-            except Exception as exc:
-                handler = compat.find_exception_handler(exc)
-                if handler is None:
-                    raise
-                request = StarletteRequest(scope, receive)
-                response = await compat.call_exception_handler(handler, request, exc)
-                await response(scope, receive, responder.send)
-                return
-            if rv is None:
-                await self.app(scope, receive, responder.send)
-            else:
-                await compat.make_response(rv)(scope, receive, responder.send)
+            await self.app(scope, receive, send)
         except Exception as exc:
-            if responder.started or compat.debug or getattr(compat.fastapi_app, "debug", False):
-                raise
-            await self.handle_exception(exc, scope, receive, responder)
+            error = exc
             raise
+        finally:
+            try:
+                if compat._has_teardown:
+                    await self.teardown(error)
+            finally:
+                _cv_request.reset(request_token)
+                _cv_app.reset(app_token)
+
+    @property
+    def debug(self) -> bool:
+        # Debug apps let Starlette's ServerErrorMiddleware render the traceback page.
+        return self.compat.debug or bool(getattr(self.compat.fastapi_app, "debug", False))
+
+    async def preprocess(self, scope: Scope, receive: Receive, responder: _Responder) -> bool:
+        """Run before_request hooks; True when they produced the response."""
+        compat = self.compat
+        try:
+            rv = await compat.preprocess_request()
+        except Exception as exc:
+            handler = compat.find_exception_handler(exc)
+            if handler is None:
+                raise
+            request = StarletteRequest(scope, receive)
+            response = await compat.call_exception_handler(handler, request, exc)
+            await response(scope, receive, responder.send)
+            return True
+        if rv is None:
+            return False
+        await compat.make_response(rv)(scope, receive, responder.send)
+        return True
+
+    async def teardown(self, error: Exception | None) -> None:
+        """teardown_request then teardown_appcontext, even when the request was cancelled."""
+        with anyio.CancelScope(shield=True):
+            await self.compat.do_teardown_request(error)
+            await self.compat.do_teardown_appcontext(error)
 
     async def handle_exception(
         self, exc: Exception, scope: Scope, receive: Receive, responder: _Responder
@@ -99,13 +120,6 @@ class FlaskCompatMiddleware:
                 handler, StarletteRequest(scope, receive), exc
             )
         await response(scope, receive, responder.send)
-
-
-def _teardown_error(error: BaseException | None) -> BaseException | None:
-    # Teardown gets unhandled exceptions; a cancelled or disconnected request is not one.
-    if error is None or isinstance(error, Exception):
-        return error
-    return None
 
 
 class _Responder:
