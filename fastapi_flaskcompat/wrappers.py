@@ -91,6 +91,17 @@ class Request(SansIORequest):
     def blueprints(self) -> list[str]:
         return []
 
+    # Aliases Werkzeug defines on its WSGI request, not on the sans-IO one.
+    @property
+    def script_root(self) -> str:
+        """Alias for ``root_path``."""
+        return self.root_path
+
+    @property
+    def url_root(self) -> str:
+        """Alias for ``root_url``: scheme, host and root path."""
+        return self.root_url
+
     @cached_property
     def environ(self) -> dict[str, t.Any]:
         """A WSGI environ for this request, built on first use."""
