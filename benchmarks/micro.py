@@ -1,0 +1,242 @@
+"""Proxy access cost in ns/op, each implementation inside its own live context."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import statistics
+import timeit
+from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from .variants import Unavailable, cvx_registry
+
+OPS = (
+    "g.x read",
+    "g.x write",
+    "request.args.get",
+    "request.headers[...]",
+    "current_app.config[...]",
+    "has_request_context()",
+)
+
+
+@dataclass
+class Impl:
+    name: str
+    namespace: dict[str, Any]
+    statements: dict[str, str]  # op -> statement, timed with `namespace` as globals
+    enter: Callable[[], contextlib.AbstractAsyncContextManager[Any]]
+    setup: str = "pass"  # run inside the context before timing, e.g. so `g.x` exists
+
+
+@dataclass
+class MicroResult:
+    # impl -> op -> ns/op, one value per round
+    samples: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, int] = field(default_factory=dict)
+
+    def median(self, impl: str, op: str) -> float | None:
+        values = self.samples.get(impl, {}).get(op)
+        return statistics.median(values) if values else None
+
+
+def _sync_cm(
+    factory: Callable[[], contextlib.AbstractContextManager[Any]],
+) -> Callable[[], contextlib.AbstractAsyncContextManager[Any]]:
+    @contextlib.asynccontextmanager
+    async def cm() -> AsyncIterator[None]:
+        with factory():
+            yield
+
+    return cm
+
+
+def _lib_impl() -> Impl:
+    try:
+        import fastapi_flaskcompat as fc
+    except ImportError as exc:
+        raise Unavailable(f"fastapi_flaskcompat not importable: {exc}") from exc
+    if not hasattr(fc, "FlaskCompat"):
+        raise Unavailable("fastapi_flaskcompat has no FlaskCompat yet")
+    from fastapi import FastAPI
+
+    compat = fc.FlaskCompat(FastAPI())
+    compat.config["DEBUG"] = False
+
+    def enter() -> contextlib.AbstractContextManager[Any]:
+        return compat.test_request_context("/item", query_string="q=1", headers={"X-Token": "abc"})
+
+    ns = {
+        "g": fc.g,
+        "request": fc.request,
+        "current_app": fc.current_app,
+        "has_request_context": fc.has_request_context,
+    }
+    stmts = {
+        "g.x read": "g.x",
+        "g.x write": "g.x = 1",
+        "request.args.get": "request.args.get('q')",
+        "request.headers[...]": "request.headers['x-token']",
+        "current_app.config[...]": "current_app.config['DEBUG']",
+        "has_request_context()": "has_request_context()",
+    }
+    return Impl("flaskcompat", ns, stmts, _sync_cm(enter), "g.x = 1")
+
+
+def _flask_impl() -> Impl:
+    try:
+        import flask
+    except ImportError as exc:
+        raise Unavailable("flask not installed") from exc
+    app = flask.Flask("micro")
+
+    def enter() -> contextlib.AbstractContextManager[Any]:
+        return app.test_request_context("/item?q=1", headers={"X-Token": "abc"})
+
+    ns = {
+        "g": flask.g,
+        "request": flask.request,
+        "current_app": flask.current_app,
+        "has_request_context": flask.has_request_context,
+    }
+    stmts = {
+        "g.x read": "g.x",
+        "g.x write": "g.x = 1",
+        "request.args.get": "request.args.get('q')",
+        "request.headers[...]": "request.headers['x-token']",
+        "current_app.config[...]": "current_app.config['DEBUG']",
+        "has_request_context()": "has_request_context()",
+    }
+    return Impl("Flask (Werkzeug LocalProxy)", ns, stmts, _sync_cm(enter), "g.x = 1")
+
+
+def _quart_impl() -> Impl:
+    try:
+        import quart
+    except ImportError as exc:
+        raise Unavailable("quart not installed") from exc
+    app = quart.Quart("micro")
+
+    def enter() -> contextlib.AbstractAsyncContextManager[Any]:
+        return app.test_request_context(
+            "/item", query_string={"q": "1"}, headers={"X-Token": "abc"}
+        )
+
+    ns = {
+        "g": quart.g,
+        "request": quart.request,
+        "current_app": quart.current_app,
+        "has_request_context": quart.has_request_context,
+    }
+    stmts = {
+        "g.x read": "g.x",
+        "g.x write": "g.x = 1",
+        "request.args.get": "request.args.get('q')",
+        "request.headers[...]": "request.headers['x-token']",
+        "current_app.config[...]": "current_app.config['DEBUG']",
+        "has_request_context()": "has_request_context()",
+    }
+    return Impl("Quart", ns, stmts, enter, "g.x = 1")
+
+
+def _starlette_context_impl() -> Impl:
+    try:
+        from starlette_context import context, request_cycle_context
+    except ImportError as exc:
+        raise Unavailable("starlette-context not installed") from exc
+
+    def enter() -> contextlib.AbstractContextManager[Any]:
+        return request_cycle_context({"x": 1})
+
+    stmts = {
+        "g.x read": "context['x']",
+        "g.x write": "context['x'] = 1",
+        "has_request_context()": "context.exists()",
+    }
+    return Impl("starlette-context", {"context": context}, stmts, _sync_cm(enter))
+
+
+def _fastapi_globals_impl() -> Impl:
+    try:
+        from fastapi_globals import g
+    except ImportError as exc:
+        raise Unavailable("fastapi-globals not installed") from exc
+    g.x = 1
+    return Impl(
+        "fastapi-globals",
+        {"g": g},
+        {"g.x read": "g.x", "g.x write": "g.x = 1"},
+        _sync_cm(contextlib.nullcontext),
+    )
+
+
+def _cvx_impl() -> Impl:
+    reg = cvx_registry()
+    reg.q = "1"
+    return Impl(
+        "contextvars-extras",
+        {"g": reg},
+        {"g.x read": "g.q", "g.x write": "g.q = '1'"},
+        _sync_cm(contextlib.nullcontext),
+    )
+
+
+_bare_var: ContextVar[Any] = ContextVar("bare")
+
+
+def _bare_impl() -> Impl:
+    _bare_var.set(1)
+    return Impl(
+        "bare ContextVar",
+        {"v": _bare_var},
+        {"g.x read": "v.get()", "g.x write": "v.set(1)"},
+        _sync_cm(contextlib.nullcontext),
+    )
+
+
+BUILDERS: list[Callable[[], Impl]] = [
+    _lib_impl,
+    _flask_impl,
+    _quart_impl,
+    _starlette_context_impl,
+    _fastapi_globals_impl,
+    _cvx_impl,
+    _bare_impl,
+]
+FLASK = "Flask (Werkzeug LocalProxy)"
+LIB = "flaskcompat"
+
+
+async def run(*, rounds: int, number: int, seed: int = 2) -> MicroResult:
+    result = MicroResult(settings={"rounds": rounds, "number": number})
+    impls: list[Impl] = []
+    for build in BUILDERS:
+        try:
+            impls.append(build())
+        except Unavailable as exc:
+            result.skipped[build.__name__.strip("_").removesuffix("_impl")] = str(exc)
+    cells = [(impl, op) for impl in impls for op in impl.statements]
+    # Every statement must work once before it is timed: a proxy that raises is not fast.
+    for impl, op in cells:
+        async with impl.enter():
+            namespace = dict(impl.namespace)
+            exec(impl.setup, namespace)
+            exec(impl.statements[op], namespace)
+    rng = random.Random(seed)
+    for _ in range(rounds):
+        # The loop's own cost, measured each round, is taken off every statement.
+        empty = timeit.Timer("pass").timeit(number) / number * 1e9
+        rng.shuffle(cells)
+        for impl, op in cells:
+            async with impl.enter():
+                timer = timeit.Timer(
+                    impl.statements[op], setup=impl.setup, globals=dict(impl.namespace)
+                )
+                seconds = timer.timeit(number)
+            ns = max(seconds / number * 1e9 - empty, 0.0)
+            result.samples.setdefault(impl.name, {}).setdefault(op, []).append(ns)
+    return result
