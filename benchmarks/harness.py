@@ -123,7 +123,9 @@ def make_environ(req: Req) -> dict[str, Any]:
         environ["HTTP_" + k.upper().replace("-", "_")] = v
     if req.body:
         environ["CONTENT_LENGTH"] = str(len(req.body))
-        environ["CONTENT_TYPE"] = "application/json"
+    for k, v in req.headers:
+        if k.lower() == "content-type":
+            environ["CONTENT_TYPE"] = v
     return environ
 
 

@@ -186,6 +186,35 @@ def _cvx_impl() -> Impl:
 
 
 _bare_var: ContextVar[Any] = ContextVar("bare")
+_floor_var: ContextVar[Any] = ContextVar("floor_proxy")
+
+
+class _Namespace:
+    pass
+
+
+class _FloorProxy:
+    """The least a Python-level proxy can do: one ContextVar.get() and one getattr/setattr."""
+
+    __slots__ = ()
+
+    def __getattribute__(self, key: str) -> Any:
+        return getattr(_floor_var.get(), key)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        setattr(_floor_var.get(), key, value)
+
+
+def _floor_proxy_impl() -> Impl:
+    ns = _Namespace()
+    ns.x = 1  # type: ignore[attr-defined]
+    _floor_var.set(ns)
+    return Impl(
+        "floor: minimal Python proxy",
+        {"g": _FloorProxy()},
+        {"g.x read": "g.x", "g.x write": "g.x = 1"},
+        _sync_cm(contextlib.nullcontext),
+    )
 
 
 def _bare_impl() -> Impl:
@@ -206,8 +235,19 @@ BUILDERS: list[Callable[[], Impl]] = [
     _fastapi_globals_impl,
     _cvx_impl,
     _bare_impl,
+    _floor_proxy_impl,
 ]
 FLASK = "Flask (Werkzeug LocalProxy)"
+BUILDER_ORDER = (
+    "flaskcompat",
+    FLASK,
+    "Quart",
+    "starlette-context",
+    "fastapi-globals",
+    "contextvars-extras",
+    "bare ContextVar",
+    "floor: minimal Python proxy",
+)
 LIB = "flaskcompat"
 
 

@@ -32,7 +32,10 @@ def requests_for(method: str, n: int) -> list[Req]:
             payload = {"q": str(i), "pad": ""}
             pad = 1024 - len(json.dumps(payload))
             payload["pad"] = "x" * pad
-            out.append(Req(method=POST, query="", body=json.dumps(payload).encode()))
+            headers = (("x-token", "abc"), ("content-type", "application/json"))
+            out.append(
+                Req(method=POST, query="", headers=headers, body=json.dumps(payload).encode())
+            )
         return out
     return [Req(query=f"q={i}") for i in range(n)]
 

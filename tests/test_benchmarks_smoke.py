@@ -1,0 +1,64 @@
+"""The benchmark suite runs end to end and every variant answers correctly.
+
+Timings are not checked here: a tiny profile only proves each variant, probe and the
+report still work. ``python -m benchmarks --full --write`` produces the real numbers.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+# benchmarks/ is not part of the wheel; it lives beside the package in the repo.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.__main__ import PROFILES, run_all
+from benchmarks.report import render, targets
+from benchmarks.variants import VARIANTS
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    # The harness drives requests as asyncio tasks, as uvicorn does.
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_every_benchmark_variant_answers_correctly() -> None:
+    # interleave() and every probe raise on the first wrong status or body.
+    r = await run_all(PROFILES["tiny"])
+
+    assert r.per_request is not None
+    optional = {v.name for v in VARIANTS if v.optional}
+    assert set(r.per_request.skipped) <= optional, r.per_request.skipped
+    for name, why in r.per_request.skipped.items():
+        assert why.startswith(("not available", "bridge_flask not accepted")), (name, why)
+    assert "flaskcompat, no hooks" in r.per_request.timed
+    assert {v.group for v in r.per_request.variants} >= {"bare", "floor", "flaskcompat", "peer"}
+
+    assert r.micro is not None and not r.micro.skipped
+    assert set(r.micro.samples["flaskcompat"]) == {
+        "g.x read",
+        "g.x write",
+        "request.args.get",
+        "request.headers[...]",
+        "current_app.config[...]",
+        "has_request_context()",
+    }
+
+    assert r.server is not None and r.server.skipped is None
+    assert all(run.requests > 0 for runs in r.server.runs.values() for run in runs)
+
+    assert r.memory is not None and not r.memory.skipped
+    assert all(v > 0 for values in r.memory.per_request.values() for v in values)
+
+    assert r.semantics is not None and not r.semantics.skipped
+    assert all(o.ok for o in r.semantics.rows["flaskcompat (g)"].values())
+    # The matrix is measured, not assumed: ContextVar-per-value peers lose sync writes.
+    assert not r.semantics.rows["fastapi-globals"]["sync dependency write reaches endpoint"].ok
+
+    report = render(r)
+    assert "## Targets" in report and "## Semantics matrix" in report
+    assert all(t.met is not None for t in targets(r))
