@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .variants import Unavailable, _bare_async, _lib_hooks
+from .variants import Unavailable, _bare_async, _floor, _lib_hooks
 
 HOST = "127.0.0.1"  # never anything but loopback
 REPO = Path(__file__).resolve().parent.parent
@@ -30,7 +30,19 @@ def flaskcompat_app() -> Any:
     return _lib_hooks(0, "none")().asgi
 
 
-SERVERS = {"bare FastAPI": "bare_app", "flaskcompat, no hooks": "flaskcompat_app"}
+def floor_app() -> Any:
+    """uvicorn --factory entry point."""
+    return _floor().asgi
+
+
+BARE_SERVER = "bare FastAPI"
+# A second bare server shows how much two identical servers differ on this machine.
+SERVERS = {
+    BARE_SERVER: "bare_app",
+    "bare FastAPI again (noise control)": "bare_app",
+    "floor: pure ASGI, one ContextVar": "floor_app",
+    "flaskcompat, no hooks": "flaskcompat_app",
+}
 
 
 @dataclass
@@ -51,9 +63,8 @@ class LoadRun:
 @dataclass
 class ServerResult:
     runs: dict[str, list[LoadRun]] = field(default_factory=dict)
-    rps_ratios: list[float] = field(default_factory=list)  # flaskcompat / bare, per round
-    p50_ratios: list[float] = field(default_factory=list)
-    p99_ratios: list[float] = field(default_factory=list)
+    # server -> metric ("rps", "p50", "p99") -> its value ÷ bare's, one per round
+    ratios: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     skipped: str | None = None
 
@@ -171,6 +182,7 @@ async def run(
             )
         rng = random.Random(seed)
         names = list(procs)
+        result.runs = {name: [] for name in names}
         for _ in range(rounds):
             rng.shuffle(names)
             this: dict[str, LoadRun] = {}
@@ -182,10 +194,14 @@ async def run(
                     max_seconds=max_seconds,
                 )
                 result.runs.setdefault(name, []).append(this[name])
-            bare, lib = this["bare FastAPI"], this["flaskcompat, no hooks"]
-            result.rps_ratios.append(lib.rps / bare.rps)
-            result.p50_ratios.append(lib.percentile(50) / bare.percentile(50))
-            result.p99_ratios.append(lib.percentile(99) / bare.percentile(99))
+            bare = this[BARE_SERVER]
+            for name, run in this.items():
+                if name == BARE_SERVER:
+                    continue
+                mine = result.ratios.setdefault(name, {"rps": [], "p50": [], "p99": []})
+                mine["rps"].append(run.rps / bare.rps)
+                mine["p50"].append(run.percentile(50) / bare.percentile(50))
+                mine["p99"].append(run.percentile(99) / bare.percentile(99))
     finally:
         for proc, _port in procs.values():
             proc.terminate()
