@@ -51,11 +51,11 @@ def response(*args: t.Any, **kwargs: t.Any) -> Response:
         obj = args[0]
     else:
         obj = args or kwargs
-    dump_args: dict[str, t.Any] = {}
+    # Flask: compact separators, pretty-printed (indent only) in debug mode.
+    dump_args: dict[str, t.Any] = {"separators": (",", ":")}
     ctx = _cv_app.get(None)
     if ctx is not None and ctx.app.debug:
-        # Flask pretty-prints in debug mode.
-        dump_args = {"indent": 2, "separators": (", ", ": ")}
+        dump_args = {"indent": 2}
     return Response(f"{dumps(obj, **dump_args)}\n", mimetype="application/json")
 
 

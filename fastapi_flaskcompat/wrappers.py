@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typing as t
 from functools import cached_property
+from io import BytesIO
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool
@@ -17,9 +18,14 @@ from starlette.responses import Response as StarletteResponse
 from starlette.routing import BaseRoute
 from starlette.types import Message, Receive, Scope, Send
 from werkzeug.datastructures import Headers
+from werkzeug.exceptions import BadRequest, ClientDisconnected
+from werkzeug.http import remove_entity_headers
 from werkzeug.sansio.request import Request as SansIORequest
+from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from .body import BODY_KEY, Body, UnrecordedStream
+from .globals import _cv_app
 from .routing import match_route
 
 
@@ -27,8 +33,16 @@ def _scope_headers(scope: Scope) -> Headers:
     return Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]])
 
 
-class Request(SansIORequest):
-    """The request object legacy code sees as ``request``."""
+class Request(WerkzeugRequest):
+    """The request object legacy code sees as ``request``.
+
+    Body access (``get_data``, ``form``, ``files``, ``get_json``...) is
+    Werkzeug's WSGI request code reading ``environ["wsgi.input"]``, which
+    is the body recorded by ``body.Body``; limits come from the app config
+    as in Flask.
+    """
+
+    shallow = False
 
     def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
         root_path: str = scope.get("root_path", "")
@@ -38,7 +52,8 @@ class Request(SansIORequest):
             path = path[len(root_path) :]
         server = scope.get("server")
         client = scope.get("client")
-        super().__init__(
+        SansIORequest.__init__(
+            self,
             method=scope.get("method", "GET"),
             scheme=scope.get("scheme", "http"),
             server=(server[0], server[1]) if server else None,
@@ -54,6 +69,10 @@ class Request(SansIORequest):
     @cached_property
     def starlette_request(self) -> StarletteRequest:
         """The Starlette request for the same scope, for new code."""
+        body: Body | None = self.scope.get(BODY_KEY)
+        if body is not None:
+            # Its own replay cursor: it reads the whole body whoever read first.
+            return StarletteRequest(self.scope, body.make_receive())
         if self.receive is None:
             return StarletteRequest(self.scope)
         return StarletteRequest(self.scope, self.receive)
@@ -103,7 +122,7 @@ class Request(SansIORequest):
         return self.root_url
 
     @cached_property
-    def environ(self) -> dict[str, t.Any]:
+    def environ(self) -> dict[str, t.Any]:  # type: ignore[override]  # Werkzeug: an attribute
         """A WSGI environ for this request, built on first use."""
         scope = self.scope
         server = scope.get("server") or ("localhost", 80)
@@ -122,6 +141,9 @@ class Request(SansIORequest):
             "wsgi.multithread": True,
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
+            "wsgi.input": self._input_stream(),
+            # ASGI servers end the body themselves (chunked included).
+            "wsgi.input_terminated": True,
             "asgi.scope": scope,
         }
         for key, value in self.headers.items():
@@ -130,6 +152,83 @@ class Request(SansIORequest):
                 name = f"HTTP_{name}"
             environ[name] = f"{environ[name]},{value}" if name in environ else value
         return environ
+
+    # -- body: Werkzeug's get_data/form/files/json on the recorded body ------
+
+    def _input_stream(self) -> t.IO[bytes]:
+        body: Body | None = self.scope.get(BODY_KEY)
+        if body is not None:
+            return t.cast(t.IO[bytes], body.stream())
+        if self.content_length or "Transfer-Encoding" in self.headers:
+            return t.cast(t.IO[bytes], UnrecordedStream())
+        return BytesIO()
+
+    async def load_body(self) -> None:
+        """Receive the whole body, so sync code on the event loop can read it."""
+        body: Body | None = self.scope.get(BODY_KEY)
+        if body is not None and not await body.load():
+            raise ClientDisconnected()
+
+    @property
+    def want_form_data_parsed(self) -> bool:
+        return bool(self.headers.get("Content-Type"))
+
+    # Flask 3.1: each limit defaults to the app's config, settable per request.
+    _max_content_length: int | None = None
+    _max_form_memory_size: int | None = None
+    _max_form_parts: int | None = None
+
+    @property
+    def max_content_length(self) -> int | None:
+        """``MAX_CONTENT_LENGTH`` from the app config, unless set on this request."""
+        if self._max_content_length is not None:
+            return self._max_content_length
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return WerkzeugRequest.max_content_length
+        return t.cast("int | None", ctx.app.config["MAX_CONTENT_LENGTH"])
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        """``MAX_FORM_MEMORY_SIZE`` from the app config, unless set on this request."""
+        if self._max_form_memory_size is not None:
+            return self._max_form_memory_size
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return WerkzeugRequest.max_form_memory_size
+        return t.cast("int | None", ctx.app.config["MAX_FORM_MEMORY_SIZE"])
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._max_form_memory_size = value
+
+    @property  # type: ignore[override]
+    def max_form_parts(self) -> int | None:
+        """``MAX_FORM_PARTS`` from the app config, unless set on this request."""
+        if self._max_form_parts is not None:
+            return self._max_form_parts
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return WerkzeugRequest.max_form_parts
+        return t.cast("int | None", ctx.app.config["MAX_FORM_PARTS"])
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self._max_form_parts = value
+
+    def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
+        """Flask's: a bare 400 for invalid JSON (the parser's message only in debug)."""
+        try:
+            return super().on_json_loading_failed(e)
+        except BadRequest as ebr:
+            ctx = _cv_app.get(None)
+            if ctx is not None and ctx.app.debug:
+                raise
+            raise BadRequest() from ebr
 
 
 class Response(WerkzeugResponse, StarletteResponse):
@@ -176,18 +275,44 @@ class Response(WerkzeugResponse, StarletteResponse):
         converted.background = response.background
         return converted
 
+    def _bodiless(self) -> bool:
+        status = self.status_code
+        return status < 200 or status == 204 or status == 304
+
     def asgi_start(self) -> Message:
-        """The ``http.response.start`` message for this response."""
+        """The ``http.response.start`` message for this response.
+
+        Headers get the fixes Werkzeug's ``get_wsgi_headers`` applies for
+        Flask: no Content-Length on 1xx/204, no entity headers on 304, and
+        Content-Length computed for a buffered body that lacks one.
+        """
+        headers = self.headers
+        if self._bodiless():
+            headers = Headers(headers)
+            if self.status_code == 304:
+                remove_entity_headers(headers)
+            else:
+                headers.remove("Content-Length")
+        elif (
+            self.automatically_set_content_length
+            and self.is_sequence
+            and "Content-Length" not in headers
+        ):
+            headers = Headers(headers)
+            headers["Content-Length"] = str(sum(len(x) for x in self.iter_encoded()))
         return {
             "type": "http.response.start",
             "status": self.status_code,
             "headers": [
-                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
             ],
         }
 
     async def send_body(self, send: Send) -> None:
         """Send the body: one message, or chunk by chunk when streamed."""
+        if self._bodiless():
+            await send({"type": "http.response.body", "body": b""})
+            return
         if not self.is_streamed:
             await send({"type": "http.response.body", "body": self.get_data()})
             return

@@ -185,3 +185,28 @@ def exc_info(f: Callable[[], t.Any]) -> tuple[str, str] | None:
     except Exception as e:
         return type(e).__name__, str(e)
     return None
+
+
+HOOK_KINDS = ("sync", "async", "nonblocking")
+
+
+def hook_as(api: Api, kind: str) -> Callable[[Callable[..., t.Any]], Callable[..., t.Any]]:
+    """Decorator giving a sync hook the requested kind on our side.
+
+    Flask runs sync hooks only (async needs asgiref); ours may be sync
+    (threadpool), async (on the loop) or ``nonblocking`` (inline).
+    """
+
+    def decorate(f: Callable[..., t.Any]) -> Callable[..., t.Any]:
+        if api is flask or kind == "sync":
+            return f
+        if kind == "nonblocking":
+            return fastapi_flaskcompat.nonblocking(f)
+
+        async def async_hook(*args: t.Any) -> t.Any:
+            return f(*args)
+
+        async_hook.__name__ = f.__name__
+        return async_hook
+
+    return decorate
