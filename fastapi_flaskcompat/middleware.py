@@ -13,6 +13,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .body import Body, BodyTooLarge, open_body
 from .ctx import AppContext, RequestContext
 from .globals import _cv_app, _cv_request
 from .wrappers import Response
@@ -36,12 +37,18 @@ class FlaskCompatMiddleware:
                 await self.app(scope, receive, send)
             return
         compat = self.compat
+        # None unless the request has a body: then the app receives through the recorder.
+        body = open_body(compat, scope, receive)
+        if body is not None:
+            receive = body.receive
         ctx = RequestContext(compat, scope, receive)
         app_token = _cv_app.set(AppContext(compat))
         request_token = _cv_request.set(ctx)
         responder = _Responder(ctx, send)
         error: Exception | None = None
         try:
+            if body is not None and body.preload and await self.preload(body, scope, responder):
+                return
             if not compat._before_steps or not await self.preprocess(scope, receive, responder):
                 await self.app(scope, receive, responder.send)
         except Exception as exc:
@@ -54,6 +61,8 @@ class FlaskCompatMiddleware:
                 if compat._has_teardown:
                     await self.teardown(error)
             finally:
+                if body is not None:
+                    body.close(ctx._request)
                 _cv_request.reset(request_token)
                 _cv_app.reset(app_token)
 
@@ -80,6 +89,20 @@ class FlaskCompatMiddleware:
     def debug(self) -> bool:
         # Debug apps let Starlette's ServerErrorMiddleware render the traceback page.
         return self.compat.debug or bool(getattr(self.compat.fastapi_app, "debug", False))
+
+    async def preload(self, body: Body, scope: Scope, responder: _Responder) -> bool:
+        """Receive a body legacy code will parse, before any hook; True when the request
+        ends here (413, or the client left mid-body and nobody is there to answer)."""
+        try:
+            return not await body.load()
+        except BodyTooLarge as exc:
+            handler = self.compat.find_exception_handler(exc)
+            if handler is None:
+                raise
+            request = StarletteRequest(scope, body.receive)
+            response = await self.compat.call_exception_handler(handler, request, exc)
+            await response(scope, body.receive, responder.send)
+            return True
 
     async def preprocess(self, scope: Scope, receive: Receive, responder: _Responder) -> bool:
         """Run before_request hooks; True when they produced the response."""

@@ -12,6 +12,8 @@ import typing as t
 from starlette.types import Message, Receive, Scope
 from werkzeug.test import EnvironBuilder
 
+from .body import BODY_KEY, Body
+
 if t.TYPE_CHECKING:
     from .app import FlaskCompat
 
@@ -57,6 +59,11 @@ def scope_from_builder(app: FlaskCompat, *args: t.Any, **kwargs: t.Any) -> tuple
     }
     if app.fastapi_app is not None:
         scope["app"] = app.fastapi_app
+    if body:
+        # The same body API as in a served request, with no event loop needed.
+        recorded = Body.from_bytes(body)
+        scope[BODY_KEY] = recorded
+        return scope, recorded.receive
     sent = False
 
     async def receive() -> Message:

@@ -1,0 +1,429 @@
+"""Request bodies for synchronous legacy code.
+
+ASGI delivers a body as ``http.request`` messages that must be awaited;
+legacy code calls ``request.get_json()`` synchronously. The bridge is a
+per-request :class:`Body`, created by the middleware only for requests that
+carry a body (a ``Content-Length`` other than 0, or ``Transfer-Encoding``):
+
+* **Recorder.** ``Body`` wraps ``receive``: every chunk any reader pulls from
+  the server is recorded once and replayed to every other reader, each with
+  its own cursor (the app's ``receive``, ``request.starlette_request``,
+  legacy ``request.stream``). So FastAPI's ``Body``/``Form``/``UploadFile``
+  parameters, ``await starlette_request.body()`` and legacy code all see the
+  complete body, whoever reads first. Chunks reach the app as they arrive:
+  streaming stays streaming.
+* **Bounded memory.** The recording stays in memory up to
+  :data:`SPOOL_SIZE` (Werkzeug's 500 KiB upload threshold) and then spills
+  to a temporary file.
+* **Preload.** Before ``before_request`` hooks run, the middleware receives
+  the whole body of the content types legacy code parses, so sync helpers
+  called on the event loop (from ``async def`` code) find it ready. Per app:
+  ``config["FLASKCOMPAT_PRELOAD_MIMETYPES"]``, an iterable of mimetypes
+  (``*`` globs allowed); default :data:`DEFAULT_PRELOAD_MIMETYPES` (JSON,
+  urlencoded forms, multipart). Per route: the :func:`body_options`
+  decorator on the endpoint (``preload=True``/``False``, ``record=False``).
+* **Sync reads.** In a worker thread, the first read of a body not yet
+  complete fetches the rest from the event loop (``anyio.from_thread``).
+  On the event-loop thread it raises ``RuntimeError`` naming the fixes
+  instead of blocking the loop. ``await request.load_body()`` loads it from
+  async code.
+* **Limits.** ``MAX_CONTENT_LENGTH`` gives 413 before anything is read when
+  ``Content-Length`` is over it, and once the received bytes pass it for
+  chunked bodies; nothing past the limit is read. The 413 is a
+  :class:`BodyTooLarge`: Werkzeug's ``RequestEntityTooLarge`` for Flask code
+  and a Starlette ``HTTPException`` so FastAPI's body parsing passes it on
+  instead of turning it into a 400. A client that disconnects mid-body ends
+  the request without a response; legacy readers get Werkzeug's
+  ``ClientDisconnected`` (400).
+* **Off switch.** ``config["FLASKCOMPAT_BODY"] = False`` creates nothing:
+  the app gets the server's ``receive`` untouched, and legacy body access on
+  a request with a body raises ``RuntimeError``.
+
+Parsing is Werkzeug's own (``werkzeug.wrappers.Request``): this module only
+provides the bytes, as ``environ["wsgi.input"]``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import tempfile
+import threading
+import typing as t
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+import anyio
+import anyio.from_thread
+import anyio.lowlevel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Message, Receive, Scope
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+
+from .routing import match_route
+
+if t.TYPE_CHECKING:
+    from .app import FlaskCompat
+    from .wrappers import Request
+
+F = t.TypeVar("F", bound=Callable[..., t.Any])
+
+#: Where the request's :class:`Body` lives in the ASGI scope.
+BODY_KEY = "fastapi_flaskcompat.body"
+#: Bytes kept in memory before the recording spills to a temporary file.
+SPOOL_SIZE = 500 * 1024
+#: Largest message replayed to an ASGI reader.
+REPLAY_CHUNK = 64 * 1024
+
+DEFAULT_PRELOAD_MIMETYPES: tuple[str, ...] = (
+    "application/json",
+    "application/*+json",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+)
+
+_OPTIONS_ATTR = "__flaskcompat_body__"
+# Route matching before routing costs; only pay it once some route asked for options.
+_route_options_used = False
+
+
+class BodyOptions(t.NamedTuple):
+    preload: bool | None
+    record: bool
+
+
+def body_options(*, preload: bool | None = None, record: bool = True) -> Callable[[F], F]:
+    """Per-route body handling, on the endpoint function::
+
+        @app.post("/import")
+        @body_options(preload=True)  # any content type, before hooks run
+        async def import_(): ...
+
+        @app.post("/proxy")
+        @body_options(record=False)  # raw receive: nothing recorded or replayed
+        async def proxy(request: starlette.requests.Request): ...
+
+    ``preload=None`` follows ``FLASKCOMPAT_PRELOAD_MIMETYPES``; ``False``
+    never preloads. ``record=False`` leaves the body to the app alone (legacy
+    body access raises ``RuntimeError``).
+    """
+    options = BodyOptions(preload, record)
+
+    def decorator(f: F) -> F:
+        global _route_options_used
+        setattr(f, _OPTIONS_ATTR, options)
+        _route_options_used = True
+        return f
+
+    return decorator
+
+
+class BodyTooLarge(RequestEntityTooLarge, StarletteHTTPException):
+    """413 Content Too Large, recognised by Flask code and by FastAPI's body parsing."""
+
+    def __init__(self) -> None:
+        RequestEntityTooLarge.__init__(self)
+        self.status_code = 413
+        self.detail = self.description
+        self.headers = None
+
+
+def _not_on_loop_message(mimetype: str) -> str:
+    return (
+        "The request body has not been fully received, and it cannot be read"
+        " synchronously on the event loop thread (that would block every request)."
+        f" Either add {mimetype!r} to config['FLASKCOMPAT_PRELOAD_MIMETYPES'],"
+        " decorate the endpoint with @body_options(preload=True),"
+        " run 'await request.load_body()' before calling this code,"
+        " or call it from a sync (def) endpoint or dependency, which runs in a worker thread."
+    )
+
+
+class Body:
+    """The recording of one request's body; see the module docstring."""
+
+    __slots__ = (
+        "_chunks",
+        "_file",
+        "_file_lock",
+        "_loop_thread",
+        "_pull_lock",
+        "_token",
+        "complete",
+        "disconnected",
+        "limit",
+        "mimetype",
+        "preload",
+        "receive",
+        "size",
+        "too_large",
+        "upstream",
+    )
+
+    def __init__(
+        self,
+        upstream: Receive | None,
+        *,
+        length: int | None = None,
+        limit: int | None = None,
+        preload: bool = False,
+        mimetype: str = "",
+    ) -> None:
+        self.upstream = upstream
+        self.limit = limit
+        self.preload = preload
+        self.mimetype = mimetype
+        self.size = 0
+        self.complete = False
+        self.disconnected = False
+        self.too_large = length is not None and limit is not None and length > limit
+        self._chunks: list[bytes] = []
+        self._file: t.IO[bytes] | None = None
+        self._file_lock = threading.Lock()
+        self._pull_lock: anyio.Lock | None = None
+        self._loop_thread = threading.get_ident()
+        # Threads not started by anyio (copy_current_request_context) need it to reach the loop.
+        self._token = anyio.lowlevel.current_token() if upstream is not None else None
+        #: The ``receive`` handed to the app: its own replay cursor.
+        self.receive = self.make_receive()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Body:
+        """A complete recording, for ``test_request_context``."""
+        body = cls(None, length=len(data))
+        if data:
+            body._record(data)
+        body.complete = True
+        return body
+
+    # -- receiving --------------------------------------------------------
+
+    async def _pull(self) -> None:
+        """Receive one message from the server into the recording."""
+        lock = self._pull_lock
+        if lock is None:
+            lock = self._pull_lock = anyio.Lock(fast_acquire=True)
+        async with lock:
+            # Another reader may have pulled while this one waited.
+            if self.complete or self.disconnected:
+                return
+            if self.too_large:
+                raise BodyTooLarge()
+            assert self.upstream is not None
+            message = await self.upstream()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                if chunk:
+                    if self.limit is not None and self.size + len(chunk) > self.limit:
+                        self.too_large = True
+                        raise BodyTooLarge()
+                    self._record(chunk)
+                if not message.get("more_body", False):
+                    self.complete = True
+            elif message["type"] == "http.disconnect":
+                self.disconnected = True
+
+    async def load(self) -> bool:
+        """Receive the rest of the body; False if the client disconnected first."""
+        while not self.complete:
+            if self.disconnected:
+                return False
+            await self._pull()
+        return True
+
+    def make_receive(self) -> Receive:
+        """A ``receive`` that replays the recording from the start, then follows the server."""
+        pos = 0
+        done = False
+
+        async def receive() -> Message:
+            nonlocal pos, done
+            if done:
+                if self.disconnected or self.upstream is None:
+                    return {"type": "http.disconnect"}
+                return await self.upstream()
+            while pos >= self.size and not self.complete:
+                if self.disconnected:
+                    return {"type": "http.disconnect"}
+                await self._pull()
+            chunk = self.read_at(pos, REPLAY_CHUNK)
+            pos += len(chunk)
+            done = self.complete and pos >= self.size
+            return {"type": "http.request", "body": chunk, "more_body": not done}
+
+        return receive
+
+    # -- the recording ----------------------------------------------------
+
+    def _record(self, chunk: bytes) -> None:
+        f = self._file
+        if f is None:
+            self._chunks.append(chunk)
+            if self.size + len(chunk) > SPOOL_SIZE:
+                self._spill()
+        else:
+            with self._file_lock:
+                f.seek(0, io.SEEK_END)
+                f.write(chunk)
+        # Grows only once the bytes are readable: readers trust `size`.
+        self.size += len(chunk)
+
+    def _spill(self) -> None:
+        f = t.cast(t.IO[bytes], tempfile.TemporaryFile())  # noqa: SIM115  # closed by close()
+        for chunk in self._chunks:
+            f.write(chunk)
+        with self._file_lock:
+            self._file = f
+            self._chunks = []
+
+    def read_at(self, pos: int, n: int) -> bytes:
+        """Up to ``n`` recorded bytes from offset ``pos`` (fewer at a chunk edge)."""
+        with self._file_lock:
+            f = self._file
+            if f is not None:
+                f.seek(pos)
+                return f.read(n)
+            start = 0
+            for chunk in self._chunks:
+                end = start + len(chunk)
+                if pos < end:
+                    if pos == start and len(chunk) <= n:
+                        return chunk
+                    return chunk[pos - start : min(end, pos + n) - start]
+                start = end
+            return b""
+
+    def read_from(self, pos: int) -> bytes:
+        """Everything recorded from offset ``pos``."""
+        with self._file_lock:
+            f = self._file
+            if f is not None:
+                f.seek(pos)
+                return f.read()
+            chunks = self._chunks
+            if pos == 0 and len(chunks) == 1:
+                return chunks[0]
+            return b"".join(chunks)[pos:]
+
+    # -- synchronous readers ----------------------------------------------
+
+    def wait_sync(self) -> None:
+        """Make the whole body available to synchronous code, or raise Flask's error."""
+        if self.complete:
+            return
+        if not self.too_large and not self.disconnected:
+            if threading.get_ident() == self._loop_thread:
+                raise RuntimeError(_not_on_loop_message(self.mimetype))
+            anyio.from_thread.run(self.load, token=self._token)
+        if self.too_large:
+            raise BodyTooLarge()
+        if not self.complete:
+            raise ClientDisconnected()
+
+    def stream(self) -> BodyStream:
+        """A new synchronous file-like reader over the whole body."""
+        return BodyStream(self)
+
+    def close(self, request: Request | None = None) -> None:
+        """End of request: close uploaded files and the spill file."""
+        if request is not None:
+            request.close()
+        with self._file_lock:
+            f, self._file = self._file, None
+            self._chunks = []
+        if f is not None:
+            f.close()
+
+
+class BodyStream(io.RawIOBase):
+    """``environ["wsgi.input"]``: a blocking reader over the recorded body."""
+
+    def __init__(self, body: Body) -> None:
+        self._body = body
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: t.Any) -> int:
+        self._body.wait_sync()
+        chunk = self._body.read_at(self._pos, len(buffer))
+        n = len(chunk)
+        buffer[:n] = chunk
+        self._pos += n
+        return n
+
+    def readall(self) -> bytes:
+        self._body.wait_sync()
+        data = self._body.read_from(self._pos)
+        self._pos += len(data)
+        return data
+
+
+class UnrecordedStream(io.RawIOBase):
+    """``wsgi.input`` of a request with a body this library was told not to record."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: t.Any) -> int:
+        raise RuntimeError(
+            "This request's body was not recorded for legacy code: body support is"
+            " off (config['FLASKCOMPAT_BODY'] is False) or the endpoint uses"
+            " @body_options(record=False). Read it with 'await request.starlette_request.body()'"
+            " or turn recording back on."
+        )
+
+
+@lru_cache(maxsize=512)
+def _matches(mimetype: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(mimetype, p.lower()) for p in patterns)
+
+
+def open_body(app: FlaskCompat, scope: Scope, receive: Receive) -> Body | None:
+    """The recorder for this request, stored in the scope; None when it has no body."""
+    length: bytes | None = None
+    chunked = False
+    content_type = b""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            length = value
+        elif name == b"transfer-encoding":
+            chunked = True
+        elif name == b"content-type":
+            content_type = value
+    if chunked:
+        declared = None
+    elif length is None or length == b"0":
+        return None
+    else:
+        try:
+            declared = int(length)
+        except ValueError:
+            declared = None
+    config = app.config
+    if not config.get("FLASKCOMPAT_BODY", True):
+        return None
+    preload: bool | None = None
+    if _route_options_used:
+        endpoint = getattr(match_route(scope)[0], "endpoint", None)
+        options: BodyOptions | None = getattr(endpoint, _OPTIONS_ATTR, None)
+        if options is not None:
+            if not options.record:
+                return None
+            preload = options.preload
+    mimetype = content_type.split(b";", 1)[0].strip().lower().decode("latin-1")
+    if preload is None:
+        patterns: Iterable[str] | None = config.get("FLASKCOMPAT_PRELOAD_MIMETYPES")
+        if patterns is None:
+            patterns = DEFAULT_PRELOAD_MIMETYPES
+        preload = bool(mimetype) and _matches(mimetype, tuple(patterns))
+    body = Body(
+        receive,
+        length=declared,
+        limit=config.get("MAX_CONTENT_LENGTH"),
+        preload=preload,
+        mimetype=mimetype,
+    )
+    scope[BODY_KEY] = body
+    return body
