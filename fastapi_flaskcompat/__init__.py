@@ -7,6 +7,7 @@ and request hooks, for FastAPI.
 """
 
 from .app import FlaskCompat
+from .body import body_options
 from .config import Config
 from .ctx import (
     AppContext,
@@ -32,6 +33,7 @@ __all__ = [
     "Response",
     "abort",
     "after_this_request",
+    "body_options",
     "copy_current_app_context",
     "copy_current_request_context",
     "current_app",
