@@ -54,6 +54,23 @@ def url_for(
     if app_ctx is None:
         raise RuntimeError(_no_app_msg)
     req_ctx = _cv_request.get(None)
+    config = app_ctx.app.config
+    # Flask: relative inside a request (unless a scheme is given), absolute
+    # outside one, where SERVER_NAME is required.
+    if req_ctx is not None:
+        if _external is None:
+            _external = _scheme is not None
+    else:
+        if not config.get("SERVER_NAME"):
+            raise RuntimeError(
+                "Unable to build URLs outside an active request without 'SERVER_NAME'"
+                " configured. Also configure 'APPLICATION_ROOT' and"
+                " 'PREFERRED_URL_SCHEME' as needed."
+            )
+        if _external is None:
+            _external = True
+    if _scheme is not None and not _external:
+        raise ValueError("When specifying '_scheme', '_external' must be True.")
     fastapi_app = app_ctx.app.fastapi_app
     routes: list[BaseRoute] = list(getattr(fastapi_app, "routes", []))
     route = _find_route(routes, endpoint)
@@ -69,14 +86,12 @@ def url_for(
         raise BuildError(endpoint, values, _method) from None
     if req_ctx is not None:
         path = req_ctx.request.root_path + path
+    else:
+        path = config["APPLICATION_ROOT"].rstrip("/") + path
     if query:
         path += "?" + urlencode(query, doseq=True)
     if _anchor is not None:
         path += "#" + quote(_anchor, safe="!#$&'()*+,/:;=?@")
-    if _scheme is not None and not _external:
-        raise ValueError("When specifying '_scheme', '_external' must be True.")
-    if _external is None:
-        _external = False
     if not _external:
         return path
     if req_ctx is not None:
@@ -84,16 +99,8 @@ def url_for(
         if _scheme is not None:
             host_url = _scheme + host_url[host_url.index(":") :]
         return host_url + path
-    server_name = app_ctx.app.config.get("SERVER_NAME")
-    if not server_name:
-        raise RuntimeError(
-            "Unable to build URLs outside an active request without 'SERVER_NAME'"
-            " configured. Also configure 'APPLICATION_ROOT' and"
-            " 'PREFERRED_URL_SCHEME' as needed."
-        )
-    scheme = _scheme or app_ctx.app.config["PREFERRED_URL_SCHEME"]
-    root = app_ctx.app.config["APPLICATION_ROOT"].rstrip("/")
-    return f"{scheme}://{server_name}{root}{path}"
+    scheme = _scheme or config["PREFERRED_URL_SCHEME"]
+    return f"{scheme}://{config['SERVER_NAME']}{path}"
 
 
 def _find_route(routes: list[BaseRoute], name: str) -> BaseRoute | None:
