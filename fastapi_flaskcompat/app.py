@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import os
@@ -13,6 +14,7 @@ from datetime import timedelta
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request as StarletteRequest
+from starlette.responses import PlainTextResponse
 from starlette.responses import Response as StarletteResponse
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
@@ -110,6 +112,7 @@ class FlaskCompat:
         app.add_middleware(FlaskCompatMiddleware, compat=self)
         app.add_exception_handler(HTTPException, _handle_werkzeug_http_exception)
         app.state.flaskcompat = self
+        _server_error_handler_once(app)
 
     def __getattr__(self, name: str) -> t.Any:
         # Legacy code reads app attributes Flask had (app.state, app.routes...):
@@ -367,3 +370,70 @@ async def _handle_werkzeug_http_exception(
     """``abort(404)`` and raised Werkzeug exceptions give Flask's response."""
     assert isinstance(exc, HTTPException)
     return t.cast(Response, Response.force_type(exc.get_response()))
+
+
+_HANDLED_BY = "__flaskcompat_handled_by__"
+
+
+def _server_error_handler_once(app: Starlette) -> None:
+    """Make the app's ``500``/``Exception`` handler run at most once per exception.
+
+    The middleware calls it inside the request contexts (Flask's
+    ``handle_exception``) and re-raises for the server; Starlette's
+    ServerErrorMiddleware would then call it again outside the contexts, where
+    a handler reading ``g`` raises and hides the original error. Starlette
+    reads the handler when it builds the middleware stack, so wrap it there.
+    """
+    build = app.build_middleware_stack
+    if getattr(build, _HANDLED_BY, False):
+        return
+
+    def build_middleware_stack() -> t.Any:
+        handlers = app.exception_handlers
+        for key in (500, Exception):
+            if key in handlers:
+                handlers[key] = _once_per_exception(handlers[key])
+        return build()
+
+    build_middleware_stack.__dict__[_HANDLED_BY] = True
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
+
+
+def _first_call(handler: Callable[..., t.Any], exc: Exception) -> bool:
+    handled_by: set[Callable[..., t.Any]] | None = getattr(exc, _HANDLED_BY, None)
+    if handled_by is None:
+        handled_by = set()
+        try:
+            setattr(exc, _HANDLED_BY, handled_by)
+        except AttributeError:
+            return True
+    if handler in handled_by:
+        return False
+    handled_by.add(handler)
+    return True
+
+
+def _once_per_exception(handler: Callable[..., t.Any]) -> Callable[..., t.Any]:
+    if getattr(handler, _HANDLED_BY, False):
+        return handler
+    # Only reached on a second call, when the response was already sent.
+    skipped = PlainTextResponse("Internal Server Error", status_code=500)
+    once: Callable[..., t.Any]
+    if inspect.iscoroutinefunction(handler):
+
+        async def async_once(request: StarletteRequest, exc: Exception) -> t.Any:
+            if not _first_call(handler, exc):
+                return skipped
+            return await handler(request, exc)
+
+        once = async_once
+    else:
+
+        def sync_once(request: StarletteRequest, exc: Exception) -> t.Any:
+            if not _first_call(handler, exc):
+                return skipped
+            return handler(request, exc)
+
+        once = sync_once
+    once.__dict__[_HANDLED_BY] = True
+    return functools.update_wrapper(once, handler)
