@@ -288,3 +288,27 @@ def test_outside_context_helpers_raise() -> None:
     assert ours[4] == theirs[4]
     assert theirs[3] is not None and theirs[3][0] == "RuntimeError"
     assert ours[3] is None
+
+
+async def test_async_with_passes_the_exception_to_teardown() -> None:
+    """``async with`` behaves as Flask's ``with``: teardown gets the
+    exception that left the block, and the contexts are gone after it."""
+    (flask_api, flask_app), (our_api, our_app) = both_apps()
+    results = []
+    for api, app in ((flask_api, flask_app), (our_api, our_app)):
+        buf: list[t.Any] = []
+        app.teardown_request(lambda e, buf=buf: buf.append(("req", type(e).__name__)))
+        app.teardown_appcontext(lambda e, buf=buf: buf.append(("app", type(e).__name__)))
+        try:
+            if api is flask_api:
+                with app.test_request_context("/"):
+                    raise KeyError("k")
+            else:
+                async with app.test_request_context("/"):
+                    raise KeyError("k")
+        except KeyError:
+            pass
+        results.append((buf, where(api)))
+    theirs, ours = results
+    assert ours == theirs
+    assert theirs == ([("req", "KeyError"), ("app", "KeyError")], (False, False, None))
