@@ -122,10 +122,9 @@ class BodyTooLarge(RequestEntityTooLarge, StarletteHTTPException):
     """413 Content Too Large, recognised by Flask code and by FastAPI's body parsing."""
 
     def __init__(self) -> None:
-        RequestEntityTooLarge.__init__(self)
-        self.status_code = 413
-        self.detail = self.description
-        self.headers = None
+        # Werkzeug's __init__ would call Starlette's through super() without a status.
+        StarletteHTTPException.__init__(self, 413, RequestEntityTooLarge.description)
+        self.response = None
 
 
 def _not_on_loop_message(mimetype: str) -> str:

@@ -142,10 +142,11 @@ class Request(WerkzeugRequest):
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
             "wsgi.input": self._input_stream(),
-            # ASGI servers end the body themselves (chunked included).
-            "wsgi.input_terminated": True,
             "asgi.scope": scope,
         }
+        if "Transfer-Encoding" in self.headers:
+            # As Werkzeug's server: lets Werkzeug read a body without Content-Length.
+            environ["wsgi.input_terminated"] = True
         for key, value in self.headers.items():
             name = key.upper().replace("-", "_")
             if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
