@@ -62,7 +62,7 @@ def make_fastapi_app(config: dict[str, t.Any] | None = None) -> FastAPI:
         return observe(request, request.args["s"])
 
     @app.post("/dependency")
-    async def dependency_view(result: t.Annotated[t.Any, Depends(dependency)]) -> t.Any:
+    async def dependency_view(result: t.Any = Depends(dependency)) -> t.Any:  # noqa: B008
         return result
 
     @app.post("/hook")
