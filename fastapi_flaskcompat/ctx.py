@@ -65,7 +65,8 @@ class _AppCtxGlobals:
 class AppContext:
     """Holds ``current_app`` and ``g``. Pushed once per request by the middleware."""
 
-    __slots__ = ("_cv_tokens", "app", "g")
+    # __weakref__: as Flask's contexts, so tests (and users) can prove none is kept.
+    __slots__ = ("__weakref__", "_cv_tokens", "app", "g")
 
     def __init__(self, app: FlaskCompat) -> None:
         self.app = app
@@ -114,6 +115,7 @@ class RequestContext:
     """Holds the request (built on first use), ``session`` and per-request callbacks."""
 
     __slots__ = (
+        "__weakref__",
         "_after_request_functions",
         "_copied",
         "_cv_tokens",

@@ -37,6 +37,9 @@ def make_proxy(var: ContextVar[Any], attribute: str, message: str, name: str, do
             try:
                 obj = getattr(var.get(), attribute)
             except LookupError:
+                if key == "__class__":
+                    # isinstance() outside a context answers False, as Werkzeug's proxy.
+                    return ContextProxy
                 raise RuntimeError(message) from None
             try:
                 return getattr(obj, key)
