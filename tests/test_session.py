@@ -1,0 +1,219 @@
+"""``session`` is the request's session dict from Starlette's SessionMiddleware;
+without that middleware it raises a RuntimeError that says what to install."""
+
+from __future__ import annotations
+
+import threading
+import typing as t
+
+import anyio
+import httpx
+import pytest
+from fastapi import Depends, FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.testclient import TestClient
+
+from fastapi_flaskcompat import (
+    FlaskCompat,
+    copy_current_request_context,
+    has_request_context,
+    session,
+)
+
+pytestmark = pytest.mark.anyio
+
+SECRET = "not-a-real-secret"
+
+
+def login(user: str) -> None:
+    """Legacy helpers read and write ``flask.session`` directly."""
+    session["user"] = user
+    session.setdefault("visits", 0)
+
+
+def current_user() -> str | None:
+    return session.get("user")
+
+
+def make_app(session_where: str | None) -> tuple[FastAPI, FlaskCompat]:
+    app = FastAPI()
+    if session_where == "inside":
+        app.add_middleware(SessionMiddleware, secret_key=SECRET)
+    compat = FlaskCompat(app)
+    if session_where == "outside":
+        app.add_middleware(SessionMiddleware, secret_key=SECRET)
+
+    @app.post("/login/{user}")
+    def do_login(user: str) -> str:
+        login(user)
+        return "ok"
+
+    def count_visit() -> None:
+        session["visits"] = session.get("visits", 0) + 1
+
+    @app.get("/me", dependencies=[Depends(count_visit)])
+    async def me() -> dict[str, t.Any]:
+        return {"user": current_user(), "visits": session["visits"]}
+
+    @app.post("/logout")
+    async def logout() -> str:
+        session.clear()
+        return "bye"
+
+    return app, compat
+
+
+def client_for(app: FastAPI) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest.mark.parametrize("where", ["outside", "inside"])
+async def test_session_persists_across_requests_via_cookie(where: str) -> None:
+    app, _ = make_app(where)
+    async with client_for(app) as client:
+        assert (await client.post("/login/ann")).status_code == 200
+        assert "session" in client.cookies
+        assert (await client.get("/me")).json() == {"user": "ann", "visits": 1}
+        assert (await client.get("/me")).json() == {"user": "ann", "visits": 2}
+        await client.post("/logout")
+        assert (await client.get("/me")).json() == {"user": None, "visits": 1}
+    # Another client (no cookie) is another session.
+    async with client_for(app) as other:
+        assert (await other.get("/me")).json() == {"user": None, "visits": 1}
+
+
+def test_session_with_testclient() -> None:
+    app, _ = make_app("outside")
+    with TestClient(app) as client:
+        client.post("/login/bob")
+        assert client.get("/me").json() == {"user": "bob", "visits": 1}
+        assert client.get("/me").json() == {"user": "bob", "visits": 2}
+
+
+async def test_session_in_hooks_when_session_middleware_wraps_ours() -> None:
+    app, compat = make_app("outside")
+    seen: list[t.Any] = []
+
+    @compat.before_request
+    def before() -> None:
+        seen.append(("before", session.get("user")))
+
+    @compat.after_request
+    def after(response: t.Any) -> t.Any:
+        # Written after the view, still saved: the cookie is set on the way out.
+        session["last_status"] = response.status_code
+        return response
+
+    @app.get("/status")
+    async def status() -> t.Any:
+        return session.get("last_status")
+
+    async with client_for(app) as client:
+        await client.post("/login/cid")
+        assert (await client.get("/status")).json() == 200
+    assert seen == [("before", None), ("before", "cid")]
+
+
+async def test_copied_request_context_carries_session_into_a_thread() -> None:
+    app, _ = make_app("outside")
+    out: list[t.Any] = []
+
+    @app.get("/thread")
+    def view() -> str:
+        @copy_current_request_context
+        def work() -> None:
+            out.append(current_user())
+            session["from_thread"] = True
+
+        th = threading.Thread(target=work)
+        th.start()
+        th.join()
+        return "ok"
+
+    @app.get("/flag")
+    async def flag() -> t.Any:
+        return session.get("from_thread")
+
+    async with client_for(app) as client:
+        await client.post("/login/dee")
+        await client.get("/thread")
+        assert (await client.get("/flag")).json() is True
+    assert out == ["dee"]
+
+
+async def test_concurrent_sessions_stay_apart() -> None:
+    app, _ = make_app("outside")
+    mismatches: list[str] = []
+
+    async def user(i: int) -> None:
+        async with client_for(app) as client:
+            await client.post(f"/login/u{i}")
+            for visit in range(1, 4):
+                await anyio.sleep(0)
+                body = (await client.get("/me")).json()
+                if body != {"user": f"u{i}", "visits": visit}:
+                    mismatches.append(f"u{i}: {body}")
+
+    async with anyio.create_task_group() as tg:
+        for i in range(100):
+            tg.start_soon(user, i)
+    assert mismatches == []
+
+
+async def test_without_session_middleware_error_names_it() -> None:
+    app, _ = make_app(None)
+    errors: list[str] = []
+
+    @app.get("/guarded")
+    def guarded() -> str:
+        try:
+            return str(current_user())
+        except RuntimeError as exc:  # legacy `except RuntimeError` guards keep working
+            errors.append(str(exc))
+            return "no session"
+
+    async with client_for(app) as client:
+        assert (await client.get("/guarded")).json() == "no session"
+    assert len(errors) == 1
+    assert "SessionMiddleware" in errors[0]
+    assert not has_request_context()
+
+
+async def test_without_session_middleware_unguarded_use_raises() -> None:
+    app, _ = make_app(None)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        with pytest.raises(RuntimeError, match="SessionMiddleware"):
+            await client.post("/login/x")
+
+
+async def test_session_outside_a_request_is_flasks_error() -> None:
+    with pytest.raises(RuntimeError, match="Working outside of request context"):
+        session.get("user")
+    compat = FlaskCompat()
+    async with compat.test_request_context("/"):
+        with pytest.raises(RuntimeError, match="SessionMiddleware"):
+            session["user"] = "x"
+
+
+async def test_session_middleware_inside_ours_gets_an_error_that_says_so() -> None:
+    """SessionMiddleware added before FlaskCompat sits inside it: it has not run
+    when before_request hooks do. The error names the fix, not "not installed"."""
+    app, compat = make_app("inside")
+    errors: list[str] = []
+
+    @compat.before_request
+    def before() -> None:
+        try:
+            session.get("user")
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    async with client_for(app) as client:
+        await client.post("/login/eve")
+        # The endpoint, inside SessionMiddleware, still has the session.
+        assert (await client.get("/me")).json() == {"user": "eve", "visits": 1}
+    assert len(errors) == 2
+    assert "no session middleware is installed" not in errors[0]
+    assert "SessionMiddleware" in errors[0] and "after FlaskCompat" in errors[0]
