@@ -40,7 +40,7 @@ PROFILES = {
     "tiny": Profile("tiny", 1, 20, 5, 8, 1, 200, 1, 4, 100, 1.0, 1, 200, 100),
     "quick": Profile("quick", 3, 200, 40, 32, 3, 20_000, 2, 16, 2_000, 1.0, 1, 1_000, 1_000),
     # Many short rounds: a burst of machine noise spoils few rounds, and medians drop them.
-    "full": Profile("full", 50, 400, 100, 32, 9, 200_000, 6, 32, 30_000, 2.5, 2, 10_000, 1_000),
+    "full": Profile("full", 50, 400, 100, 32, 9, 200_000, 12, 32, 30_000, 1.5, 2, 10_000, 1_000),
 }
 
 

@@ -21,6 +21,23 @@ OPS = (
     "current_app.config[...]",
     "has_request_context()",
 )
+FLASK = "Flask (Werkzeug LocalProxy)"
+LIB_G_OBJECT = "flaskcompat's g object, no proxy"
+PLAIN_OBJECT = "plain object, no proxy"
+FLOOR_PROXY = "floor: minimal Python proxy"
+BUILDER_ORDER = (
+    "flaskcompat",
+    FLASK,
+    "Quart",
+    "starlette-context",
+    "fastapi-globals",
+    "contextvars-extras",
+    "bare ContextVar",
+    FLOOR_PROXY,
+    LIB_G_OBJECT,
+    PLAIN_OBJECT,
+)
+LIB = "flaskcompat"
 
 
 @dataclass
@@ -38,6 +55,9 @@ class MicroResult:
     samples: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     settings: dict[str, int] = field(default_factory=dict)
+    # Python-level attribute hooks on the class of the library's g object: each one moves
+    # every get or set onto CPython's slow slot path.
+    g_class_hooks: list[str] = field(default_factory=list)
 
     def median(self, impl: str, op: str) -> float | None:
         values = self.samples.get(impl, {}).get(op)
@@ -85,6 +105,28 @@ def _lib_impl() -> Impl:
         "has_request_context()": "has_request_context()",
     }
     return Impl("flaskcompat", ns, stmts, _sync_cm(enter), "g.x = 1")
+
+
+def _lib_g_object_impl() -> Impl:
+    """The object behind the library's ``g``, without the proxy: what its class costs."""
+    lib = _lib_impl()
+    return Impl(
+        LIB_G_OBJECT,
+        lib.namespace,
+        {"g.x read": "obj.x", "g.x write": "obj.x = 1"},
+        lib.enter,
+        "obj = g._get_current_object(); obj.x = 1",
+    )
+
+
+def _plain_object_impl() -> Impl:
+    return Impl(
+        PLAIN_OBJECT,
+        {"Namespace": _Namespace},
+        {"g.x read": "obj.x", "g.x write": "obj.x = 1"},
+        _sync_cm(contextlib.nullcontext),
+        "obj = Namespace(); obj.x = 1",
+    )
 
 
 def _flask_impl() -> Impl:
@@ -210,7 +252,7 @@ def _floor_proxy_impl() -> Impl:
     ns.x = 1  # type: ignore[attr-defined]
     _floor_var.set(ns)
     return Impl(
-        "floor: minimal Python proxy",
+        FLOOR_PROXY,
         {"g": _FloorProxy()},
         {"g.x read": "g.x", "g.x write": "g.x = 1"},
         _sync_cm(contextlib.nullcontext),
@@ -236,19 +278,9 @@ BUILDERS: list[Callable[[], Impl]] = [
     _cvx_impl,
     _bare_impl,
     _floor_proxy_impl,
+    _lib_g_object_impl,
+    _plain_object_impl,
 ]
-FLASK = "Flask (Werkzeug LocalProxy)"
-BUILDER_ORDER = (
-    "flaskcompat",
-    FLASK,
-    "Quart",
-    "starlette-context",
-    "fastapi-globals",
-    "contextvars-extras",
-    "bare ContextVar",
-    "floor: minimal Python proxy",
-)
-LIB = "flaskcompat"
 
 
 async def run(*, rounds: int, number: int, seed: int = 2) -> MicroResult:
@@ -259,6 +291,12 @@ async def run(*, rounds: int, number: int, seed: int = 2) -> MicroResult:
             impls.append(build())
         except Unavailable as exc:
             result.skipped[build.__name__.strip("_").removesuffix("_impl")] = str(exc)
+    for impl in impls:
+        if impl.name == LIB_G_OBJECT:
+            async with impl.enter():
+                cls = type(impl.namespace["g"]._get_current_object())
+            hooks = ("__getattr__", "__getattribute__", "__setattr__", "__delattr__")
+            result.g_class_hooks = [h for h in hooks if h in vars(cls)]
     cells = [(impl, op) for impl in impls for op in impl.statements]
     # Every statement must work once before it is timed: a proxy that raises is not fast.
     for impl, op in cells:

@@ -16,7 +16,16 @@ from pathlib import Path
 
 from .memory import BARE as MEM_BARE
 from .memory import MemoryResult
-from .micro import FLASK, LIB, OPS, MicroResult
+from .micro import (
+    BUILDER_ORDER,
+    FLASK,
+    FLOOR_PROXY,
+    LIB,
+    LIB_G_OBJECT,
+    OPS,
+    PLAIN_OBJECT,
+    MicroResult,
+)
 from .perrequest import PerRequestResult
 from .semantics import CHECKS, SemanticsResult
 from .server import ServerResult, summary
@@ -170,19 +179,7 @@ def targets(r: Results) -> list[TargetRow]:
             rows.append(TargetRow(label, "not run", None))
             continue
         ratio = lib / flask
-        note = ""
-        floor = mi.median("floor: minimal Python proxy", op) if mi else None
-        if ratio > limit and floor is not None:
-            reach = "reachable" if floor <= limit * flask else "out of reach"
-            note = (
-                f"The target is {limit * flask:.0f} ns. A minimal Python proxy (one "
-                f"ContextVar.get() plus one getattr/setattr) costs {floor:.0f} ns here, so the "
-                f"target is {reach} for a proxy design; the library spends {lib - floor:.0f} ns "
-                "beyond that floor (its extra lookup of the context object's attribute and the "
-                "error-handling branches in the proxy)."
-            )
-        elif ratio > limit:
-            note = "The Request wrapper's own lookup dominates; caching the parsed args helps."
+        note = _proxy_note(mi, op, lib, flask, limit) if mi and ratio > limit else ""
         rows.append(
             TargetRow(
                 label,
@@ -204,11 +201,8 @@ def targets(r: Results) -> list[TargetRow]:
         note = ""
         if losers:
             descr = ", ".join(f"{p} ({t:+.1f} µs{_within(mine - t, noise)})" for p, t in losers)
-            note = (
-                f"Not ahead of: {descr}. contextvars-extras installs no middleware (it relies on "
-                "each request task's context copy) and a raw ASGI middleware that sets one dict "
-                "is the floor; both pay less per request but fail rows of the semantics matrix "
-                "below (sync dependency writes, 404 handlers)."
+            note = f"Not ahead of: {descr}. " + " ".join(
+                _peer_note(p, r.semantics) for p, _ in losers
             )
         rows.append(
             TargetRow(
@@ -236,6 +230,53 @@ def targets(r: Results) -> list[TargetRow]:
     else:
         rows.append(TargetRow("memory per in-flight request ≤ 2 KiB above bare", "not run", None))
     return rows
+
+
+def _peer_note(peer: str, se: SemanticsResult | None) -> str:
+    how = {
+        "contextvars-extras registry": "installs no middleware at all (it relies on each "
+        "request task's context copy), so it pays only for the write and read",
+        "starlette-context (raw ASGI)": "sets one ContextVar to one dict per request, where "
+        "the library builds an app and a request context",
+    }.get(peer, "does less per request")
+    failed = []
+    if se is not None and peer in se.rows:
+        failed = [check for check, o in se.rows[peer].items() if not o.ok]
+    what = (
+        f"it fails {len(failed)} rows of the semantics matrix ({'; '.join(failed)})"
+        if failed
+        else "it passes the same semantics rows"
+    )
+    return f"{peer} {how}; {what}."
+
+
+def _proxy_note(mi: MicroResult, op: str, lib: float, flask: float, limit: float) -> str:
+    parts = [f"The target is {limit * flask:.0f} ns."]
+    floor = mi.median(FLOOR_PROXY, op)
+    if floor is not None:
+        reach = "reachable" if floor <= limit * flask else "out of reach"
+        parts.append(
+            f"A minimal Python proxy (one ContextVar.get() plus one getattr/setattr) costs "
+            f"{floor:.0f} ns here, so it is {reach} for a proxy design."
+        )
+    own, plain = mi.median(LIB_G_OBJECT, op), mi.median(PLAIN_OBJECT, op)
+    if op.startswith("g.x") and own is not None and plain is not None:
+        parts.append(
+            f"The library's g object alone, without the proxy, costs {own:.0f} ns against "
+            f"{plain:.0f} ns for a plain object."
+        )
+        hooks = [h for h in mi.g_class_hooks if (h == "__delattr__") == op.endswith("write")]
+        if op.endswith("write"):
+            hooks += [h for h in mi.g_class_hooks if h == "__setattr__"]
+        if hooks:
+            names = " and ".join(f"`{h}`" for h in hooks)
+            parts.append(
+                f"Its class defines {names} in Python, which puts every attribute "
+                f"{'set' if op.endswith('write') else 'get'} on CPython's slow slot path; "
+                "moving that behaviour elsewhere (e.g. into the proxy's error branch) would "
+                "recover most of the difference."
+            )
+    return " ".join(parts)
 
 
 def _mark(met: bool | None) -> str:
@@ -355,26 +396,30 @@ def _micro(r: Results, write: Write) -> None:
     write(
         f"`timeit`, {s['number']:,} operations × {s['rounds']} rounds, inside each "
         "implementation's own live request context; medians, min–max in brackets. "
-        "Peers without a `request` object only have the `g`-like rows. The *minimal Python "
-        "proxy* row is a reference: the least any `__getattribute__`/`__setattr__` proxy "
-        "costs on this machine.\n"
+        "Peers without a `request` object only have the `g`-like columns. Three reference "
+        "rows: the *minimal Python proxy* is the least any `__getattribute__`/`__setattr__` "
+        "proxy costs on this machine; *flaskcompat's g object, no proxy* and *plain object, "
+        "no proxy* time the attribute access alone (a local variable, so a few ns cheaper "
+        "than a global lookup).\n"
     )
     if "micro" in r.images:
         write(f"![proxy access]({r.images['micro']})\n")
-    impls = list(mi.samples)
-    write("| operation | " + " | ".join(impls) + " | flaskcompat ÷ Flask |")
-    write("|---|" + "---:|" * (len(impls) + 1))
-    for op in OPS:
+    impls = [i for i in BUILDER_ORDER if i in mi.samples]
+    write("| implementation | " + " | ".join(f"`{op}`" for op in OPS) + " |")
+    write("|---|" + "---:|" * len(OPS))
+    for impl in impls:
         cells = []
-        for impl in impls:
-            vals = mi.samples.get(impl, {}).get(op)
-            if vals:
-                cells.append(f"{statistics.median(vals):.0f} ({min(vals):.0f}–{max(vals):.0f})")
-            else:
-                cells.append("—")
+        for op in OPS:
+            vals = mi.samples[impl].get(op)
+            cells.append(
+                f"{statistics.median(vals):.0f} ({min(vals):.0f}–{max(vals):.0f})" if vals else "—"
+            )
+        write(f"| {impl} | " + " | ".join(cells) + " |")
+    ratios = []
+    for op in OPS:
         lib, flask = mi.median(LIB, op), mi.median(FLASK, op)
-        ratio = f"{lib / flask:.3f}×" if lib is not None and flask else "—"
-        write(f"| `{op}` | " + " | ".join(cells) + f" | {ratio} |")
+        ratios.append(f"**{lib / flask:.3f}×**" if lib is not None and flask else "—")
+    write("| *flaskcompat ÷ Flask* | " + " | ".join(ratios) + " |")
     write("")
     for name, why in mi.skipped.items():
         write(f"- *{name}*: {why}")
