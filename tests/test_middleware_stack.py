@@ -4,12 +4,13 @@ contexts intact around BaseHTTPMiddleware / ``@app.middleware("http")``."""
 from __future__ import annotations
 
 import typing as t
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from fastapi import Depends, FastAPI, WebSocket
+from fastapi import BackgroundTasks, Depends, FastAPI, WebSocket
+from fastapi.responses import StreamingResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
@@ -195,6 +196,19 @@ def _build_app(where: str, kind: str, log: list[str]) -> FastAPI:
         log.append("endpoint")
         return str(g.dep)
 
+    def background() -> None:
+        log.append(f"background:{g.dep}:{request.path}")
+
+    @app.get("/stream", dependencies=[Depends(sync_dep)])
+    async def stream(tasks: BackgroundTasks) -> StreamingResponse:
+        tasks.add_task(background)
+
+        def chunks() -> Iterator[str]:
+            for i in range(2):
+                yield f"{g.dep}:{i};"
+
+        return StreamingResponse(chunks(), background=tasks)
+
     return app
 
 
@@ -228,6 +242,19 @@ async def test_third_party_http_middleware_around_ours(where: str, kind: str) ->
         # call_next returns on the response start, which after_request produced.
         assert log.index("after_request:dep-7") < log.index("mw-out")
     assert not has_request_context()
+
+    # Streaming body and background task through the third-party middleware.
+    log.clear()
+    async with client_for(app) as client:
+        r = await client.get("/stream", headers={"x-id": "8"})
+    assert (r.text, r.headers["x-dep"]) == ("dep-8:0;dep-8:1;", "dep-8")
+    assert [e for e in log if not e.startswith("mw")] == [
+        "before_request",
+        "dependency",
+        "after_request:dep-8",
+        "background:dep-8:/stream",
+        "teardown:dep-8:None",
+    ]
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
