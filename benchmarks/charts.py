@@ -24,6 +24,7 @@ def per_request_chart(result: PerRequestResult, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
     order = {"bare": 0, "floor": 1, "flaskcompat": 2, "peer": 3, "framework": 4}
     rows = [v for v in result.variants if v.name != v.baseline]
@@ -58,7 +59,7 @@ def per_request_chart(result: PerRequestResult, path: Path) -> None:
     ax.minorticks_off()
     ax.set_xlabel("time per request ÷ its baseline (median of per-round ratios, log scale)")
     ax.set_title("Per-request cost on FastAPI, in-process (lower is better)", loc="left")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=COLORS[g]) for g in order if g != "bare"]
+    handles = [Rectangle((0, 0), 1, 1, color=COLORS[g]) for g in order if g != "bare"]
     ax.legend(
         handles,
         ["floor (minimal)", "flaskcompat", "peers", "other frameworks"],

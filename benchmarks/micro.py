@@ -164,7 +164,7 @@ def _quart_impl() -> Impl:
     app = quart.Quart("micro")
 
     def enter() -> contextlib.AbstractAsyncContextManager[Any]:
-        return app.test_request_context(
+        return app.test_request_context(  # type: ignore[return-value]
             "/item", query_string={"q": "1"}, headers={"X-Token": "abc"}
         )
 

@@ -455,9 +455,10 @@ def _server(sr: ServerResult, write: Write) -> None:
         write("Ratios to bare FastAPI, median of per-round ratios (min–max):\n")
         write("| server | requests/s | p50 latency | p99 latency |")
         write("|---|---:|---:|---:|")
-        for name, m in sr.ratios.items():
+        for name, per_metric in sr.ratios.items():
             cells = [
-                f"{statistics.median(m[k]):.3f}× ({min(m[k]):.3f}–{max(m[k]):.3f})"
+                f"{statistics.median(per_metric[k]):.3f}× "
+                f"({min(per_metric[k]):.3f}–{max(per_metric[k]):.3f})"
                 for k in ("rps", "p50", "p99")
             ]
             write(f"| {name} | " + " | ".join(cells) + " |")

@@ -45,12 +45,11 @@ def _lib_adapter() -> Adapter:
 
     def new_app() -> FastAPI:
         app = FastAPI()
-        compat = fc.FlaskCompat(app)
 
-        @compat.before_request
         def start() -> None:
             g.user = START
 
+        fc.FlaskCompat(app).before_request(start)
         return app
 
     def write(v: str) -> None:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
+from starlette.types import ASGIApp
 
-from .harness import ASGIApp, Req, Resp, Target
+from .harness import Req, Resp, Target
 
 GET = "GET"
 POST = "POST"
@@ -326,11 +327,11 @@ def _fastapi_globals() -> Target:
 def cvx_registry() -> Any:
     """A contextvars-extras registry used the way Flask code uses ``g``."""
     try:
-        from contextvars_extras import ContextVarsRegistry
+        from contextvars_extras import ContextVarsRegistry  # type: ignore[import-untyped]
     except ImportError as exc:
         raise Unavailable("contextvars-extras not installed") from exc
 
-    class G(ContextVarsRegistry):
+    class G(ContextVarsRegistry):  # type: ignore[misc]
         q: str | None = None
         user: str | None = None
 
@@ -380,7 +381,8 @@ def _quart() -> Target:
         quart.g.q = quart.request.args.get("q")
         return {"q": quart.g.q}
 
-    return Target(asgi=app)
+    # Quart types its ASGI signature with its own aliases; it is a plain ASGI app.
+    return Target(asgi=app)  # type: ignore[arg-type]
 
 
 BARE = "bare FastAPI (async)"
