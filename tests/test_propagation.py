@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 from fastapi_flaskcompat import (
     FlaskCompat,
     abort,
+    after_this_request,
     copy_current_app_context,
     copy_current_request_context,
     g,
@@ -200,6 +201,35 @@ async def test_yield_dependency_exit_sees_g_on_error() -> None:
     assert exits == [("u", "boom")]
     assert seen[-1][0:2] == ("teardown", "u")
     assert isinstance(seen[-1][2], ValueError)
+
+
+async def test_after_this_request_from_sync_dependency_and_task() -> None:
+    app, _, seen = make_app()
+
+    def add_header(name: str) -> t.Any:
+        def hook(response: t.Any) -> t.Any:
+            response.headers[name] = str(g.user)
+            return response
+
+        return hook
+
+    def dep() -> None:
+        g.user = "atr"
+        after_this_request(add_header("x-from-dep"))
+
+    @app.get("/atr", dependencies=[Depends(dep)])
+    async def view() -> str:
+        async def child() -> None:
+            after_this_request(add_header("x-from-task"))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(child)
+        return "ok"
+
+    async with client_for(app) as client:
+        r = await client.get("/atr")
+    assert (r.headers["x-from-dep"], r.headers["x-from-task"]) == ("atr", "atr")
+    assert seen[0] == ("after_request", "atr", 200)
 
 
 # -- after the response: background tasks, streaming ---------------------------
