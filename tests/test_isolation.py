@@ -15,7 +15,6 @@ import anyio
 import anyio.to_thread
 import httpx
 import pytest
-import sniffio
 from fastapi import BackgroundTasks, Depends, FastAPI
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
@@ -245,10 +244,8 @@ async def drive(app: FastAPI, n: int) -> tuple[list[str], int]:
 async def test_concurrent_requests_never_see_each_other() -> None:
     checker = Checker()
     app = build_app(checker)
-    started = time.perf_counter()
-    with anyio.fail_after(120):
+    with anyio.fail_after(120):  # a starved threadpool fails, never hangs
         errors, done = await drive(app, N_REQUESTS)
-    elapsed = time.perf_counter() - started
 
     assert done == N_REQUESTS
     assert errors == []
@@ -259,7 +256,6 @@ async def test_concurrent_requests_never_see_each_other() -> None:
     assert not has_request_context() and not has_app_context()
     # Really concurrent: many requests were between before_request and teardown at once.
     assert checker.peak >= 100, checker.peak
-    assert elapsed < 60, f"{sniffio.current_async_library()}: {elapsed:.1f}s"
 
 
 async def test_checker_catches_a_crossed_request() -> None:
