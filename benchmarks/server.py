@@ -151,7 +151,13 @@ async def load(port: int, *, connections: int, max_requests: int, max_seconds: f
 
 
 async def run(
-    *, rounds: int, connections: int, max_requests: int, max_seconds: float, seed: int = 3
+    *,
+    rounds: int,
+    connections: int,
+    max_requests: int,
+    max_seconds: float,
+    only: tuple[str, ...] | None = None,
+    seed: int = 3,
 ) -> ServerResult:
     result = ServerResult(
         settings={
@@ -169,6 +175,8 @@ async def run(
     procs: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     try:
         for name, factory in SERVERS.items():
+            if only is not None and name not in only and name != BARE_SERVER:
+                continue
             port = free_port()
             procs[name] = (start_server(factory, port), port)
         for proc, port in procs.values():
