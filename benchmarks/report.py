@@ -376,7 +376,8 @@ def _per_request(r: Results, write: Write) -> None:
     write("")
     write(
         "Hooks: *1 hook* is one `before_request`; *3 hooks* are `before_request` + "
-        "`after_request` + `teardown_request`, all no-ops, so the rows price the dispatch. "
+        "`after_request` + `teardown_request`, all no-ops, so the rows price the dispatch; "
+        "the *only* rows price one `after_request` or one `teardown_request` alone. "
         "*threadpool* runs sync hooks via the threadpool; *nonblocking* marks them to run "
         "inline on the loop. Peers each write and read one value in the endpoint; "
         "contextvars-extras installs no middleware. Flask and Quart rows are whole other "

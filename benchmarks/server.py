@@ -27,7 +27,7 @@ def bare_app() -> Any:
 
 def flaskcompat_app() -> Any:
     """uvicorn --factory entry point."""
-    return _lib_hooks(0, "none")().asgi
+    return _lib_hooks("", "none")().asgi
 
 
 def floor_app() -> Any:

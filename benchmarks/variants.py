@@ -149,8 +149,9 @@ def _lib() -> Any:
     return fastapi_flaskcompat
 
 
-def _lib_hooks(n_hooks: int, kind: str) -> Callable[[], Target]:
-    """kind: "none", "async", "sync" (threadpool) or "inline" (sync marked nonblocking)."""
+def _lib_hooks(which: str, kind: str) -> Callable[[], Target]:
+    """which: letters of the hooks to register, b(efore) a(fter) t(eardown).
+    kind: "none", "async", "sync" (threadpool) or "inline" (sync marked nonblocking)."""
 
     def build() -> Target:
         fc = _lib()
@@ -168,7 +169,6 @@ def _lib_hooks(n_hooks: int, kind: str) -> Callable[[], Target]:
             if not hasattr(fc, "nonblocking"):
                 raise Unavailable("fastapi_flaskcompat.nonblocking not available")
             mark = fc.nonblocking
-        # 1 hook = before_request; 3 hooks = before + after + teardown, the usual Flask trio.
         if kind == "async":
 
             async def before() -> None:
@@ -193,9 +193,11 @@ def _lib_hooks(n_hooks: int, kind: str) -> Callable[[], Target]:
                 return None
 
             hooks = (mark(before_s), mark(after_s), mark(teardown_s))
-        compat.before_request(hooks[0])
-        if n_hooks == 3:
+        if "b" in which:
+            compat.before_request(hooks[0])
+        if "a" in which:
             compat.after_request(hooks[1])
+        if "t" in which:
             compat.teardown_request(hooks[2])
         return Target(asgi=app)
 
@@ -397,21 +399,35 @@ VARIANTS: list[Variant] = [
     Variant(BARE_SYNC, "bare", BARE_SYNC, GET, _bare_sync),
     Variant(BARE_JSON, "bare", BARE_JSON, POST, _bare_json),
     Variant("floor: pure ASGI, one ContextVar", "floor", BARE, GET, _floor),
-    Variant("flaskcompat, no hooks", "flaskcompat", BARE, GET, _lib_hooks(0, "none")),
-    Variant("flaskcompat, 1 async hook", "flaskcompat", BARE, GET, _lib_hooks(1, "async")),
-    Variant("flaskcompat, 3 async hooks", "flaskcompat", BARE, GET, _lib_hooks(3, "async")),
+    Variant("flaskcompat, no hooks", "flaskcompat", BARE, GET, _lib_hooks("", "none")),
+    Variant("flaskcompat, 1 async hook", "flaskcompat", BARE, GET, _lib_hooks("b", "async")),
+    Variant("flaskcompat, 3 async hooks", "flaskcompat", BARE, GET, _lib_hooks("bat", "async")),
     Variant(
-        "flaskcompat, 1 sync hook (threadpool)", "flaskcompat", BARE, GET, _lib_hooks(1, "sync")
+        "flaskcompat, async after_request only", "flaskcompat", BARE, GET, _lib_hooks("a", "async")
     ),
     Variant(
-        "flaskcompat, 3 sync hooks (threadpool)", "flaskcompat", BARE, GET, _lib_hooks(3, "sync")
+        "flaskcompat, async teardown_request only",
+        "flaskcompat",
+        BARE,
+        GET,
+        _lib_hooks("t", "async"),
+    ),
+    Variant(
+        "flaskcompat, 1 sync hook (threadpool)", "flaskcompat", BARE, GET, _lib_hooks("b", "sync")
+    ),
+    Variant(
+        "flaskcompat, 3 sync hooks (threadpool)",
+        "flaskcompat",
+        BARE,
+        GET,
+        _lib_hooks("bat", "sync"),
     ),
     Variant(
         "flaskcompat, 1 sync hook (nonblocking)",
         "flaskcompat",
         BARE,
         GET,
-        _lib_hooks(1, "inline"),
+        _lib_hooks("b", "inline"),
         optional=True,
     ),
     Variant(
@@ -419,7 +435,7 @@ VARIANTS: list[Variant] = [
         "flaskcompat",
         BARE,
         GET,
-        _lib_hooks(3, "inline"),
+        _lib_hooks("bat", "inline"),
         optional=True,
     ),
     Variant("flaskcompat, g write+read", "flaskcompat", BARE, GET, _lib_g(False)),
