@@ -110,6 +110,7 @@ class FlaskCompat:
 
         self.fastapi_app = app
         app.add_middleware(FlaskCompatMiddleware, compat=self)
+        _move_inside_session_middleware(app)
         app.add_exception_handler(HTTPException, _handle_werkzeug_http_exception)
         app.state.flaskcompat = self
         _server_error_handler_once(app)
@@ -373,6 +374,24 @@ async def _handle_werkzeug_http_exception(
 
 
 _HANDLED_BY = "__flaskcompat_handled_by__"
+
+
+def _move_inside_session_middleware(app: Starlette) -> None:
+    """Keep a ``SessionMiddleware`` added earlier outside ours.
+
+    As in Flask, the session is saved after ``after_request`` ran; that needs
+    the session middleware to wrap ours, whichever was added first.
+    """
+    from starlette.middleware.sessions import SessionMiddleware
+
+    stack = app.user_middleware
+    sessions = [
+        i
+        for i, m in enumerate(stack)
+        if isinstance(m.cls, type) and issubclass(m.cls, SessionMiddleware)
+    ]
+    if sessions and sessions[-1] > 0:
+        stack.insert(sessions[-1], stack.pop(0))
 
 
 def _server_error_handler_once(app: Starlette) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import typing as t
 from collections.abc import Callable, Iterator
 from contextvars import Token
@@ -153,12 +152,6 @@ class RequestContext:
         try:
             return self.scope["session"]
         except KeyError:
-            if _session_middleware_inside(self.app):
-                raise RuntimeError(
-                    "The session is unavailable here because SessionMiddleware sits inside"
-                    " FlaskCompat's middleware and has not run yet (hooks run before it)."
-                    " Add SessionMiddleware after FlaskCompat(app), so it wraps it."
-                ) from None
             raise RuntimeError(
                 "The session is unavailable because no session middleware is installed."
                 " Add starlette.middleware.sessions.SessionMiddleware to the app"
@@ -229,23 +222,6 @@ class RequestContext:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.scope.get('path')!r} [{self.scope.get('method')}]>"
-
-
-def _session_middleware_inside(app: FlaskCompat) -> bool:
-    """True when a SessionMiddleware was added before FlaskCompat (so runs inside it)."""
-    sessions = sys.modules.get("starlette.middleware.sessions")
-    if sessions is None:
-        return False
-    from .middleware import FlaskCompatMiddleware
-
-    classes = [m.cls for m in getattr(app.fastapi_app, "user_middleware", ())]
-    if FlaskCompatMiddleware not in classes:
-        return False
-    ours = classes.index(FlaskCompatMiddleware)
-    return any(
-        isinstance(cls, type) and issubclass(cls, sessions.SessionMiddleware)
-        for cls in classes[ours + 1 :]
-    )
 
 
 def has_request_context() -> bool:
