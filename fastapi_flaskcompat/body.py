@@ -138,6 +138,14 @@ def _not_on_loop_message(mimetype: str) -> str:
     )
 
 
+def _no_loop_message() -> str:
+    return (
+        "The request body has not been received yet, and this thread cannot reach the"
+        " event loop to fetch it (it was not started by anyio/FastAPI). Run"
+        " 'await request.load_body()' before starting the thread."
+    )
+
+
 class Body:
     """The recording of one request's body; see the module docstring."""
 
@@ -146,14 +154,16 @@ class Body:
         "_file",
         "_file_lock",
         "_loop_thread",
-        "_pull_lock",
+        "_pulled",
+        "_pulling",
         "_token",
         "complete",
         "disconnected",
+        "done",
         "limit",
         "mimetype",
+        "pos",
         "preload",
-        "receive",
         "size",
         "too_large",
         "upstream",
@@ -179,12 +189,14 @@ class Body:
         self._chunks: list[bytes] = []
         self._file: t.IO[bytes] | None = None
         self._file_lock = threading.Lock()
-        self._pull_lock: anyio.Lock | None = None
         self._loop_thread = threading.get_ident()
-        # Threads not started by anyio (copy_current_request_context) need it to reach the loop.
-        self._token = anyio.lowlevel.current_token() if upstream is not None else None
-        #: The ``receive`` handed to the app: its own replay cursor.
-        self.receive = self.make_receive()
+        # Cheap state only: a body the app never receives must cost next to nothing.
+        self._pulling = False
+        self._pulled: anyio.Event | None = None
+        self._token: anyio.lowlevel.EventLoopToken | None = None
+        # The app's replay cursor (`receive`); other readers get `make_receive()`.
+        self.pos = 0
+        self.done = False
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Body:
@@ -198,17 +210,26 @@ class Body:
     # -- receiving --------------------------------------------------------
 
     async def _pull(self) -> None:
-        """Receive one message from the server into the recording."""
-        lock = self._pull_lock
-        if lock is None:
-            lock = self._pull_lock = anyio.Lock(fast_acquire=True)
-        async with lock:
-            # Another reader may have pulled while this one waited.
-            if self.complete or self.disconnected:
-                return
-            if self.too_large:
-                raise BodyTooLarge()
-            assert self.upstream is not None
+        """Receive one message from the server into the recording.
+
+        Single flight, without a lock (all callers are on the loop): a reader
+        arriving while another receives waits for that message instead.
+        """
+        if self._pulling:
+            if self._pulled is None:
+                self._pulled = anyio.Event()
+            await self._pulled.wait()
+            return
+        if self.complete or self.disconnected:
+            return
+        if self.too_large:
+            raise BodyTooLarge()
+        if self._token is None:
+            # For threads anyio did not start (copy_current_request_context + Thread).
+            self._token = anyio.lowlevel.current_token()
+        assert self.upstream is not None
+        self._pulling = True
+        try:
             message = await self.upstream()
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
@@ -221,6 +242,11 @@ class Body:
                     self.complete = True
             elif message["type"] == "http.disconnect":
                 self.disconnected = True
+        finally:
+            self._pulling = False
+            pulled, self._pulled = self._pulled, None
+            if pulled is not None:
+                pulled.set()
 
     async def load(self) -> bool:
         """Receive the rest of the body; False if the client disconnected first."""
@@ -230,27 +256,28 @@ class Body:
             await self._pull()
         return True
 
+    async def receive(self) -> Message:
+        """The ``receive`` handed to the app."""
+        return await self._replay(self)
+
     def make_receive(self) -> Receive:
-        """A ``receive`` that replays the recording from the start, then follows the server."""
-        pos = 0
-        done = False
+        """Another ``receive`` replaying the recording from the start, then the server's."""
+        cursor = _Cursor()
+        return lambda: self._replay(cursor)
 
-        async def receive() -> Message:
-            nonlocal pos, done
-            if done:
-                if self.disconnected or self.upstream is None:
-                    return {"type": "http.disconnect"}
-                return await self.upstream()
-            while pos >= self.size and not self.complete:
-                if self.disconnected:
-                    return {"type": "http.disconnect"}
-                await self._pull()
-            chunk = self.read_at(pos, REPLAY_CHUNK)
-            pos += len(chunk)
-            done = self.complete and pos >= self.size
-            return {"type": "http.request", "body": chunk, "more_body": not done}
-
-        return receive
+    async def _replay(self, cursor: _Cursor | Body) -> Message:
+        if cursor.done:
+            if self.disconnected or self.upstream is None:
+                return {"type": "http.disconnect"}
+            return await self.upstream()
+        while cursor.pos >= self.size and not self.complete:
+            if self.disconnected:
+                return {"type": "http.disconnect"}
+            await self._pull()
+        chunk = self.read_at(cursor.pos, REPLAY_CHUNK)
+        cursor.pos += len(chunk)
+        cursor.done = done = self.complete and cursor.pos >= self.size
+        return {"type": "http.request", "body": chunk, "more_body": not done}
 
     # -- the recording ----------------------------------------------------
 
@@ -313,7 +340,13 @@ class Body:
         if not self.too_large and not self.disconnected:
             if threading.get_ident() == self._loop_thread:
                 raise RuntimeError(_not_on_loop_message(self.mimetype))
-            anyio.from_thread.run(self.load, token=self._token)
+            try:
+                # Without a token, only anyio's worker threads know the loop.
+                anyio.from_thread.run(self.load, token=self._token)
+            except RuntimeError as e:
+                if self._token is not None:
+                    raise
+                raise RuntimeError(_no_loop_message()) from e
         if self.too_large:
             raise BodyTooLarge()
         if not self.complete:
@@ -332,6 +365,14 @@ class Body:
             self._chunks = []
         if f is not None:
             f.close()
+
+
+class _Cursor:
+    __slots__ = ("done", "pos")
+
+    def __init__(self) -> None:
+        self.pos = 0
+        self.done = False
 
 
 class BodyStream(io.RawIOBase):

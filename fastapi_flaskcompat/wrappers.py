@@ -23,6 +23,7 @@ from werkzeug.http import remove_entity_headers
 from werkzeug.sansio.request import Request as SansIORequest
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
+from werkzeug.wsgi import get_input_stream
 
 from .body import BODY_KEY, Body, UnrecordedStream
 from .globals import _cv_app
@@ -141,7 +142,7 @@ class Request(WerkzeugRequest):
             "wsgi.multithread": True,
             "wsgi.multiprocess": True,
             "wsgi.run_once": False,
-            "wsgi.input": self._input_stream(),
+            "wsgi.input": self._input,
             "asgi.scope": scope,
         }
         if "Transfer-Encoding" in self.headers:
@@ -156,13 +157,30 @@ class Request(WerkzeugRequest):
 
     # -- body: Werkzeug's get_data/form/files/json on the recorded body ------
 
-    def _input_stream(self) -> t.IO[bytes]:
+    @cached_property
+    def _input(self) -> t.IO[bytes]:
+        """``wsgi.input``: the recorded body, read synchronously."""
         body: Body | None = self.scope.get(BODY_KEY)
         if body is not None:
             return t.cast(t.IO[bytes], body.stream())
         if self.content_length or "Transfer-Encoding" in self.headers:
             return t.cast(t.IO[bytes], UnrecordedStream())
         return BytesIO()
+
+    @cached_property
+    def stream(self) -> t.IO[bytes]:
+        """Werkzeug's ``stream`` (``get_input_stream``), without building the whole environ."""
+        environ = self.__dict__.get("environ")
+        if environ is None:
+            headers = self.headers
+            environ = {
+                "wsgi.input": self._input,
+                "CONTENT_LENGTH": headers.get("Content-Length"),
+                "HTTP_TRANSFER_ENCODING": headers.get("Transfer-Encoding"),
+            }
+            if environ["HTTP_TRANSFER_ENCODING"] is not None:
+                environ["wsgi.input_terminated"] = True
+        return get_input_stream(environ, max_content_length=self.max_content_length)
 
     async def load_body(self) -> None:
         """Receive the whole body, so sync code on the event loop can read it."""

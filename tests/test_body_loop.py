@@ -122,24 +122,46 @@ async def test_preload_can_be_turned_off_per_app_and_per_route() -> None:
     assert (await post(app2, "/", b"[1]", "application/json")).json() == "raised"
 
 
-async def test_plain_thread_with_copied_context_fetches_from_the_loop() -> None:
+@pytest.mark.parametrize("case", ["preloaded", "loaded", "streamed", "untouched"])
+async def test_plain_thread_with_copied_context(case: str) -> None:
     app = FastAPI()
     FlaskCompat(app)
 
     @app.post("/")
-    async def view() -> t.Any:
+    async def view(req: StarletteRequest) -> t.Any:
+        if case == "loaded":
+            await request.load_body()
+        elif case == "streamed":
+            # Part received on the loop: the thread fetches the rest from it.
+            stream = req.stream()
+            await stream.__anext__()
         out: list[t.Any] = []
 
         @copy_current_request_context
         def work() -> None:
-            out.append(request.get_data(as_text=True))
+            try:
+                out.append(request.get_data(as_text=True))
+            except RuntimeError as e:
+                out.append(str(e))
 
         thread = threading.Thread(target=work)
         thread.start()
         await anyio.to_thread.run_sync(thread.join)
-        return out
+        return out[0]
 
-    assert (await post(app, "/", b"from a thread", "text/plain")).json() == ["from a thread"]
+    async def messages() -> t.AsyncIterator[dict[str, t.Any]]:
+        yield {"type": "http.request", "body": b"from a ", "more_body": True}
+        yield {"type": "http.request", "body": b"thread", "more_body": False}
+
+    ct = b"application/json" if case == "preloaded" else b"text/plain"
+    exchange = Exchange(messages())
+    await exchange.run(app, http_scope("/", [(b"content-type", ct), (b"content-length", b"13")]))
+    result = json.loads(exchange.body)
+    if case == "untouched":
+        # Nothing ran on the loop yet to tell a foreign thread where the loop is.
+        assert "await request.load_body()" in result
+    else:
+        assert result == "from a thread"
 
 
 async def test_other_threads_reuse_the_fetched_body() -> None:
