@@ -158,10 +158,10 @@ class Body:
         "_pulling",
         "_token",
         "complete",
+        "content_type",
         "disconnected",
         "done",
         "limit",
-        "mimetype",
         "pos",
         "preload",
         "size",
@@ -172,16 +172,15 @@ class Body:
     def __init__(
         self,
         upstream: Receive | None,
-        *,
         length: int | None = None,
         limit: int | None = None,
         preload: bool = False,
-        mimetype: str = "",
+        content_type: bytes = b"",
     ) -> None:
         self.upstream = upstream
         self.limit = limit
         self.preload = preload
-        self.mimetype = mimetype
+        self.content_type = content_type
         self.size = 0
         self.complete = False
         self.disconnected = False
@@ -201,7 +200,7 @@ class Body:
     @classmethod
     def from_bytes(cls, data: bytes) -> Body:
         """A complete recording, for ``test_request_context``."""
-        body = cls(None, length=len(data))
+        body = cls(None, len(data))
         if data:
             body._record(data)
         body.complete = True
@@ -224,9 +223,6 @@ class Body:
             return
         if self.too_large:
             raise BodyTooLarge()
-        if self._token is None:
-            # For threads anyio did not start (copy_current_request_context + Thread).
-            self._token = anyio.lowlevel.current_token()
         assert self.upstream is not None
         self._pulling = True
         try:
@@ -242,6 +238,10 @@ class Body:
                     self.complete = True
             elif message["type"] == "http.disconnect":
                 self.disconnected = True
+            if self._token is None and not self.complete:
+                # A thread anyio did not start (copy_current_request_context + Thread)
+                # needs it to fetch the rest; complete bodies never do.
+                self._token = anyio.lowlevel.current_token()
         finally:
             self._pulling = False
             pulled, self._pulled = self._pulled, None
@@ -339,7 +339,7 @@ class Body:
             return
         if not self.too_large and not self.disconnected:
             if threading.get_ident() == self._loop_thread:
-                raise RuntimeError(_not_on_loop_message(self.mimetype))
+                raise RuntimeError(_not_on_loop_message(_mimetype(self.content_type)))
             try:
                 # Without a token, only anyio's worker threads know the loop.
                 anyio.from_thread.run(self.load, token=self._token)
@@ -360,6 +360,9 @@ class Body:
         """End of request: close uploaded files and the spill file."""
         if request is not None:
             request.close()
+        if self._file is None:
+            self._chunks = []
+            return
         with self._file_lock:
             f, self._file = self._file, None
             self._chunks = []
@@ -415,9 +418,14 @@ class UnrecordedStream(io.RawIOBase):
         )
 
 
+def _mimetype(content_type: bytes) -> str:
+    return content_type.split(b";", 1)[0].strip().lower().decode("latin-1")
+
+
 @lru_cache(maxsize=512)
-def _matches(mimetype: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(mimetype, p.lower()) for p in patterns)
+def _wants_preload(content_type: bytes, patterns: tuple[str, ...]) -> bool:
+    mimetype = _mimetype(content_type)
+    return bool(mimetype) and any(fnmatch.fnmatchcase(mimetype, p.lower()) for p in patterns)
 
 
 def open_body(app: FlaskCompat, scope: Scope, receive: Receive) -> Body | None:
@@ -452,18 +460,13 @@ def open_body(app: FlaskCompat, scope: Scope, receive: Receive) -> Body | None:
             if not options.record:
                 return None
             preload = options.preload
-    mimetype = content_type.split(b";", 1)[0].strip().lower().decode("latin-1")
     if preload is None:
         patterns: Iterable[str] | None = config.get("FLASKCOMPAT_PRELOAD_MIMETYPES")
         if patterns is None:
             patterns = DEFAULT_PRELOAD_MIMETYPES
-        preload = bool(mimetype) and _matches(mimetype, tuple(patterns))
-    body = Body(
-        receive,
-        length=declared,
-        limit=config.get("MAX_CONTENT_LENGTH"),
-        preload=preload,
-        mimetype=mimetype,
-    )
+        elif type(patterns) is not tuple:
+            patterns = tuple(patterns)
+        preload = _wants_preload(content_type, patterns)
+    body = Body(receive, declared, config.get("MAX_CONTENT_LENGTH"), preload, content_type)
     scope[BODY_KEY] = body
     return body
