@@ -23,10 +23,13 @@ carry a body (a ``Content-Length`` other than 0, or ``Transfer-Encoding``):
   urlencoded forms, multipart). Per route: the :func:`body_options`
   decorator on the endpoint (``preload=True``/``False``, ``record=False``).
 * **Sync reads.** In a worker thread, the first read of a body not yet
-  complete fetches the rest from the event loop (``anyio.from_thread``).
-  On the event-loop thread it raises ``RuntimeError`` naming the fixes
-  instead of blocking the loop. ``await request.load_body()`` loads it from
-  async code.
+  complete fetches the rest from the event loop (``anyio.from_thread``) and
+  every later read, in any thread, uses the recording. On the event-loop
+  thread it raises ``RuntimeError`` naming the fixes instead of blocking the
+  loop. ``await request.load_body()`` loads it from async code. A plain
+  ``threading.Thread`` (not started by anyio) can fetch only once the loop
+  has received part of the body; before that the error names
+  ``load_body()``.
 * **Limits.** ``MAX_CONTENT_LENGTH`` gives 413 before anything is read when
   ``Content-Length`` is over it, and once the received bytes pass it for
   chunked bodies; nothing past the limit is read. The 413 is a
