@@ -96,31 +96,32 @@ class FlaskCompatMiddleware:
         try:
             return not await body.load()
         except BodyTooLarge as exc:
-            handler = self.compat.find_exception_handler(exc)
-            if handler is None:
-                raise
-            request = StarletteRequest(scope, body.receive)
-            response = await self.compat.call_exception_handler(handler, request, exc)
-            await response(scope, body.receive, responder.send)
+            await self.handle_user_exception(exc, scope, body.receive, responder)
             return True
 
     async def preprocess(self, scope: Scope, receive: Receive, responder: _Responder) -> bool:
         """Run before_request hooks; True when they produced the response."""
-        compat = self.compat
         try:
-            rv = await compat.preprocess_request()
+            rv = await self.compat.preprocess_request()
         except Exception as exc:
-            handler = compat.find_exception_handler(exc)
-            if handler is None:
-                raise
-            request = StarletteRequest(scope, receive)
-            response = await compat.call_exception_handler(handler, request, exc)
-            await response(scope, receive, responder.send)
+            await self.handle_user_exception(exc, scope, receive, responder)
             return True
         if rv is None:
             return False
-        await compat.make_response(rv)(scope, receive, responder.send)
+        await self.compat.make_response(rv)(scope, receive, responder.send)
         return True
+
+    async def handle_user_exception(
+        self, exc: Exception, scope: Scope, receive: Receive, responder: _Responder
+    ) -> None:
+        """Answer with the app's FastAPI handler for ``exc``, as ExceptionMiddleware
+        would had the hook run inside it; without one, ``exc`` is unhandled."""
+        handler = self.compat.find_exception_handler(exc)
+        if handler is None:
+            raise exc
+        request = StarletteRequest(scope, receive)
+        response = await self.compat.call_exception_handler(handler, request, exc)
+        await response(scope, receive, responder.send)
 
     async def teardown(self, error: Exception | None) -> None:
         """teardown_request then teardown_appcontext, even when the request was cancelled."""
