@@ -93,6 +93,9 @@ def micro_chart(result: MicroResult, path: Path) -> None:
         "#17becf",
         "#7f7f7f",
         "#bdbdbd",
+        # The two no-proxy reference rows: pale, so they read as references.
+        "#9ecae1",
+        "#e0e0e0",
     ]
     ops = [op for op in OPS if any(result.median(i, op) is not None for i in impls)]
     counts = [sum(result.median(i, op) is not None for i in impls) for op in ops]

@@ -114,18 +114,26 @@ def _lib_version() -> str:
         version = metadata.version("fastapi-flaskcompat")
     except metadata.PackageNotFoundError:
         version = "source tree"
+    rev = _git("rev-parse", "--short", "HEAD")
+    if not rev:
+        return version
+    # Numbers from a modified tree must say so: they belong to no commit.
+    dirty = _git("status", "--porcelain", "--", "fastapi_flaskcompat")
+    return f"{version} (git {rev}{', with uncommitted changes' if dirty else ''})"
+
+
+def _git(*args: str) -> str:
     try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
+        return subprocess.run(
+            ["git", *args],
             capture_output=True,
             text=True,
-            cwd=Path(__file__).resolve().parent,
+            cwd=Path(__file__).resolve().parent.parent,
             check=False,
             timeout=5,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
-        rev = ""
-    return f"{version} (git {rev})" if rev else version
+        return ""
 
 
 def noise_us(pr: PerRequestResult) -> float | None:
@@ -292,8 +300,8 @@ def render(r: Results) -> str:
         f"{r.started.strftime('%Y-%m-%d %H:%M UTC')}. Do not edit by hand: rerun it.\n"
     )
     w(
-        "Run it yourself: `pip install 'fastapi-flaskcompat[bench]'` (the peers, uvicorn and "
-        "matplotlib), then from a checkout `python -m benchmarks` (quick mode, under 30 s, "
+        "Run it yourself from a checkout: `pip install -e '.[bench]'` (the peers, uvicorn and "
+        "matplotlib), then `python -m benchmarks` (quick mode, under 30 s on an idle machine, "
         "prints this report) or `python -m benchmarks --full --write` (a few minutes, "
         "rewrites this page and its charts). `--only per-request,micro,server,memory,"
         "semantics` picks sections. Only 127.0.0.1 is ever contacted.\n"
