@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
@@ -373,7 +374,7 @@ async def _handle_werkzeug_http_exception(
     return t.cast(Response, Response.force_type(exc.get_response()))
 
 
-_HANDLED_BY = "__flaskcompat_handled_by__"
+_HANDLED = "__flaskcompat_handled__"
 
 
 def _move_inside_session_middleware(app: Starlette) -> None:
@@ -404,55 +405,30 @@ def _server_error_handler_once(app: Starlette) -> None:
     reads the handler when it builds the middleware stack, so wrap it there.
     """
     build = app.build_middleware_stack
-    if getattr(build, _HANDLED_BY, False):
+    if getattr(build, _HANDLED, False):
         return
 
     def build_middleware_stack() -> t.Any:
         handlers = app.exception_handlers
         for key in (500, Exception):
-            if key in handlers:
+            if key in handlers and not getattr(handlers[key], _HANDLED, False):
                 handlers[key] = _once_per_exception(handlers[key])
         return build()
 
-    build_middleware_stack.__dict__[_HANDLED_BY] = True
+    build_middleware_stack.__dict__[_HANDLED] = True
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
 
-def _first_call(handler: Callable[..., t.Any], exc: Exception) -> bool:
-    handled_by: set[Callable[..., t.Any]] | None = getattr(exc, _HANDLED_BY, None)
-    if handled_by is None:
-        handled_by = set()
-        try:
-            setattr(exc, _HANDLED_BY, handled_by)
-        except AttributeError:
-            return True
-    if handler in handled_by:
-        return False
-    handled_by.add(handler)
-    return True
-
-
 def _once_per_exception(handler: Callable[..., t.Any]) -> Callable[..., t.Any]:
-    if getattr(handler, _HANDLED_BY, False):
-        return handler
-    # Only reached on a second call, when the response was already sent.
-    skipped = PlainTextResponse("Internal Server Error", status_code=500)
-    once: Callable[..., t.Any]
-    if inspect.iscoroutinefunction(handler):
-
-        async def async_once(request: StarletteRequest, exc: Exception) -> t.Any:
-            if not _first_call(handler, exc):
-                return skipped
+    async def once(request: StarletteRequest, exc: Exception) -> t.Any:
+        if getattr(exc, _HANDLED, False):
+            # The response went out already; Starlette only re-raises after this.
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        with contextlib.suppress(AttributeError):
+            setattr(exc, _HANDLED, True)
+        if inspect.iscoroutinefunction(handler):
             return await handler(request, exc)
+        return await run_in_threadpool(handler, request, exc)
 
-        once = async_once
-    else:
-
-        def sync_once(request: StarletteRequest, exc: Exception) -> t.Any:
-            if not _first_call(handler, exc):
-                return skipped
-            return handler(request, exc)
-
-        once = sync_once
-    once.__dict__[_HANDLED_BY] = True
+    once.__dict__[_HANDLED] = True
     return functools.update_wrapper(once, handler)

@@ -89,3 +89,20 @@ async def test_error_after_response_started_still_reaches_handler_once() -> None
         with pytest.raises(Boom, match="mid-stream"):
             await c.get("/stream")
     assert calls == ["Boom('mid-stream')"]
+
+
+async def test_both_500_and_exception_handlers_run_once_in_total() -> None:
+    # Ours calls the 500 handler; Starlette keeps whichever was registered last.
+    # Neither may run a second time outside the request.
+    app, calls = make_app("sync", 500)
+
+    @app.exception_handler(Exception)
+    async def other(req: StarletteRequest, exc: Exception) -> JSONResponse:
+        calls.append(("other", repr(exc)))
+        return JSONResponse({"user": g.user}, status_code=500)
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        r = await client.get("/boom")
+    assert (r.status_code, r.json()) == (500, {"user": "ann"})
+    assert calls == [("ann", "Boom('original')")]
