@@ -10,6 +10,8 @@ from .micro import MicroResult
 from .perrequest import PerRequestResult
 from .stats import overhead_us
 
+# The targets, as a fraction of Flask's time for the same operation.
+TARGETS = {"g.x read": 0.15, "g.x write": 0.3, "request.args.get": 0.5}
 COLORS = {
     "flaskcompat": "#1f6fb4",
     "floor": "#7f7f7f",
@@ -81,7 +83,7 @@ def micro_chart(result: MicroResult, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .micro import BUILDER_ORDER, OPS
+    from .micro import BUILDER_ORDER, FLASK, OPS
 
     impls = [i for i in BUILDER_ORDER if i in result.samples]
     palette = [
@@ -113,9 +115,15 @@ def micro_chart(result: MicroResult, path: Path) -> None:
         ax.barh(range(len(values)), values, color=colors, height=0.7)
         ax.set_yticks(range(len(values)), labels, fontsize=8)
         ax.invert_yaxis()
-        ax.set_title(op, fontsize=10, loc="left")
         for k, v in enumerate(values):
             ax.text(v, k, f" {v:.0f} ns", va="center", fontsize=8)
+        flask = result.median(FLASK, op)
+        title = op
+        if op in TARGETS and flask:
+            limit = TARGETS[op] * flask
+            ax.axvline(limit, color="#2ca02c", linestyle="--", linewidth=1)
+            title = f"{op}    (dashed line: target {TARGETS[op]:g}× Flask = {limit:.0f} ns)"
+        ax.set_title(title, fontsize=10, loc="left")
         ax.set_xlim(0, max(values) * 1.18)
         ax.tick_params(axis="x", labelsize=8)
     axes[-1].set_xlabel("ns per operation inside a live context (median; loop overhead removed)")

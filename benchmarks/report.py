@@ -503,7 +503,9 @@ def _semantics(se: SemanticsResult, write: Write) -> None:
         "Each cell is one request against a fresh app; the value written or read is shown "
         "where it is not the expected one. *Request start* is each peer's own way to set "
         "state for every request (listed on the right): peers without hooks use an app-level "
-        "dependency, which FastAPI does not run for unmatched routes.\n"
+        "dependency, which FastAPI does not run for unmatched routes. Isolation: "
+        f"{se.isolation_n:,} concurrent requests each write their own value, wait until all "
+        "have written, then read it back.\n"
     )
     checks = list(CHECKS)
     write("| peer | " + " | ".join(checks) + " | request-start mechanism |")

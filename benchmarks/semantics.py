@@ -277,10 +277,11 @@ class SemanticsResult:
     rows: dict[str, dict[str, Outcome]] = field(default_factory=dict)
     mechanisms: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    isolation_n: int = 0
 
 
 async def run(isolation_n: int = 1000) -> SemanticsResult:
-    result = SemanticsResult()
+    result = SemanticsResult(isolation_n=isolation_n)
     for build in ADAPTERS:
         try:
             adapter = build()
