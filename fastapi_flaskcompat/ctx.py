@@ -24,19 +24,13 @@ _sentinel: t.Any = object()
 class _AppCtxGlobals:
     """The object behind ``g``: a plain namespace with a few dict-like helpers."""
 
+    # No Python __getattr__/__delattr__ here: either puts every attribute read
+    # or write on CPython's slow slot path. The ``g`` proxy gives Flask's
+    # bare-name AttributeError instead.
     if t.TYPE_CHECKING:
-        # Lets type checkers accept ``g.anything = ...``, as Flask's class does.
+        # Lets type checkers accept ``g.anything``, as Flask's class does.
+        def __getattr__(self, name: str) -> t.Any: ...
         def __setattr__(self, name: str, value: t.Any) -> None: ...
-
-    # Only reached when normal lookup fails: Flask's message is the bare name.
-    def __getattr__(self, name: str) -> t.Any:
-        raise AttributeError(name)
-
-    def __delattr__(self, name: str) -> None:
-        try:
-            del self.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
     def get(self, name: str, default: t.Any | None = None) -> t.Any:
         return self.__dict__.get(name, default)

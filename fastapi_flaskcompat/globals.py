@@ -38,7 +38,12 @@ _cv_app: ContextVar[AppContext] = ContextVar("fastapi_flaskcompat.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("fastapi_flaskcompat.request_ctx")
 
 g: _AppCtxGlobals = make_proxy(
-    _cv_app, "g", _no_app_msg, "g", "A namespace for data during an application context."
+    _cv_app,
+    "g",
+    _no_app_msg,
+    "g",
+    "A namespace for data during an application context.",
+    bare_attribute_errors=True,
 )
 current_app: FlaskCompat = make_proxy(
     _cv_app, "app", _no_app_msg, "current_app", "The FlaskCompat of the active app context."

@@ -13,8 +13,20 @@ from contextvars import ContextVar
 from typing import Any
 
 
-def make_proxy(var: ContextVar[Any], attribute: str, message: str, name: str, doc: str = "") -> Any:
+def make_proxy(
+    var: ContextVar[Any],
+    attribute: str,
+    message: str,
+    name: str,
+    doc: str = "",
+    *,
+    bare_attribute_errors: bool = False,
+) -> Any:
     """Return an object that forwards everything to ``getattr(var.get(), attribute)``.
+
+    ``bare_attribute_errors``: a missing attribute raises ``AttributeError(key)``,
+    Flask's message for ``g``. Done here, off the hot path, because a Python
+    ``__getattr__``/``__delattr__`` on the target class slows every hit.
 
     Outside the context the proxy raises ``RuntimeError(message)``, except
     for ``bool()`` (``False``) and ``repr()``, as Werkzeug's proxy does.
@@ -47,6 +59,8 @@ def make_proxy(var: ContextVar[Any], attribute: str, message: str, name: str, do
                 # Off the hot path: the proxy API Werkzeug's LocalProxy offers.
                 if key == "_get_current_object":
                     return lambda: obj
+                if bare_attribute_errors:
+                    raise AttributeError(key) from None
                 raise
 
         def __setattr__(self, key: str, value: Any) -> None:
@@ -57,7 +71,12 @@ def make_proxy(var: ContextVar[Any], attribute: str, message: str, name: str, do
             setattr(obj, key, value)
 
         def __delattr__(self, key: str) -> None:
-            delattr(_current(), key)
+            try:
+                delattr(_current(), key)
+            except AttributeError:
+                if bare_attribute_errors:
+                    raise AttributeError(key) from None
+                raise
 
         def __repr__(self) -> str:
             if not _bound():
