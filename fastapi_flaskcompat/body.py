@@ -431,18 +431,23 @@ def _wants_preload(content_type: bytes, patterns: tuple[str, ...]) -> bool:
     return bool(mimetype) and any(fnmatch.fnmatchcase(mimetype, p.lower()) for p in patterns)
 
 
+_BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding", b"content-type"))
+
+
 def open_body(app: FlaskCompat, scope: Scope, receive: Receive) -> Body | None:
     """The recorder for this request, stored in the scope; None when it has no body."""
     length: bytes | None = None
     chunked = False
     content_type = b""
     for name, value in scope["headers"]:
-        if name == b"content-length":
-            length = value
-        elif name == b"transfer-encoding":
-            chunked = True
-        elif name == b"content-type":
-            content_type = value
+        # One set lookup per header: this runs for every request.
+        if name in _BODY_HEADERS:
+            if name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                chunked = True
+            else:
+                content_type = value
     if chunked:
         declared = None
     elif length is None or length == b"0":
