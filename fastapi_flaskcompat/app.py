@@ -149,9 +149,9 @@ class FlaskCompat:
     def secret_key(self) -> t.Any:
         return self.config["SECRET_KEY"]
 
-    @property
+    @functools.cached_property
     def logger(self) -> logging.Logger:
-        """The logger named after the app, as Flask's ``app.logger``."""
+        """The logger named after the app, as Flask's ``app.logger`` (made once)."""
         logger = logging.getLogger(self.name)
         if self.debug and not logger.level:
             logger.setLevel(logging.DEBUG)

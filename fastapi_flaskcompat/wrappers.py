@@ -266,16 +266,18 @@ class Response(WerkzeugResponse, StarletteResponse):
     @classmethod
     def from_asgi(cls, start: Message, body: bytes | None) -> Response:
         """Build from an ``http.response.start`` message; ``body=None`` means streaming."""
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start.get("headers", ())]
+        # The app already produced valid headers: skip Headers' per-item checks,
+        # which cost more than the rest of this method (runs once per request).
+        headers = Headers()
+        headers._list = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]]
         if body is None:
             response = cls(status=start["status"], headers=headers)
             response.response = _StreamPending()
             # Makes get_data() raise instead of consuming the stream.
             response.direct_passthrough = True
             return response
-        response = cls(status=start["status"], headers=headers)
-        response.set_data(body)
-        return response
+        # A list, not bytes: keeps the app's Content-Length instead of recomputing it.
+        return cls([body], status=start["status"], headers=headers)
 
     @classmethod
     def from_starlette(cls, response: StarletteResponse) -> Response:
@@ -322,9 +324,7 @@ class Response(WerkzeugResponse, StarletteResponse):
         return {
             "type": "http.response.start",
             "status": self.status_code,
-            "headers": [
-                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
-            ],
+            "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
         }
 
     async def send_body(self, send: Send) -> None:
