@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing as t
 from collections.abc import Callable, Iterator
 from contextvars import Token
-from functools import update_wrapper
+from functools import cached_property, update_wrapper
 from types import TracebackType
 
 from .globals import _cv_app, _cv_request
@@ -59,13 +59,14 @@ class _AppCtxGlobals:
 class AppContext:
     """Holds ``current_app`` and ``g``. Pushed once per request by the middleware."""
 
-    # __weakref__: as Flask's contexts, so tests (and users) can prove none is kept.
-    __slots__ = ("__weakref__", "_cv_tokens", "app", "g")
-
     def __init__(self, app: FlaskCompat) -> None:
         self.app = app
         self.g = app.app_ctx_globals_class()
-        self._cv_tokens: list[Token[AppContext]] = []
+
+    @cached_property
+    def _cv_tokens(self) -> list[Token[AppContext]]:
+        # Made by the first push(): the middleware never pushes, so it never pays.
+        return []
 
     def push(self) -> None:
         self._cv_tokens.append(_cv_app.set(self))
@@ -108,16 +109,11 @@ class AppContext:
 class RequestContext:
     """Holds the request (built on first use), ``session`` and per-request callbacks."""
 
-    __slots__ = (
-        "__weakref__",
-        "_after_request_functions",
-        "_copied",
-        "_cv_tokens",
-        "_request",
-        "app",
-        "receive",
-        "scope",
-    )
+    # Class-level defaults: the middleware makes one per request and sets only
+    # what it has; the rest costs nothing unless used.
+    _request: Request | None = None
+    _copied = False
+    _after_request_functions: tuple[Callable[..., t.Any], ...] = ()
 
     def __init__(
         self,
@@ -129,10 +125,12 @@ class RequestContext:
         self.app = app
         self.scope = scope
         self.receive = receive
-        self._request = request
-        self._after_request_functions: list[Callable[..., t.Any]] = []
-        self._cv_tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
-        self._copied = False
+        if request is not None:
+            self._request = request
+
+    @cached_property
+    def _cv_tokens(self) -> list[tuple[Token[RequestContext], AppContext | None]]:
+        return []
 
     @property
     def request(self) -> Request:
@@ -236,7 +234,7 @@ def after_this_request(f: F) -> F:
             "'after_this_request' can only be used when a request"
             " context is active, such as in a view function."
         )
-    ctx._after_request_functions.append(f)
+    ctx._after_request_functions += (f,)
     return f
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import typing as t
+from collections.abc import Awaitable, Generator
 
 import anyio
 from starlette.requests import Request as StarletteRequest
@@ -155,6 +156,17 @@ def _cancelled() -> bool:
     return exc is not None and not isinstance(exc, Exception)
 
 
+class _Done:
+    """An awaitable that is already finished."""
+
+    def __await__(self) -> Generator[None, None, None]:
+        return
+        yield
+
+
+_DONE = _Done()
+
+
 class _Responder:
     """Wraps ``send`` to run after_request hooks once the response is known."""
 
@@ -167,19 +179,20 @@ class _Responder:
         self.started = False
         self.discard = False
 
-    async def send(self, message: Message) -> None:
+    def send(self, message: Message) -> Awaitable[None]:
+        # A plain function handing back the awaitable to await: no coroutine
+        # of its own per ASGI message, on every request's hot path.
         if message["type"] == "http.response.start":
             if self.ctx.app._after_steps or self.ctx._after_request_functions:
                 self.pending = message
-                return
+                return _DONE
             self.started = True
-            await self.send_downstream(message)
-            return
+            return self.send_downstream(message)
         if self.pending is not None:
-            await self.finish(message)
-            return
-        if not self.discard:
-            await self.send_downstream(message)
+            return self.finish(message)
+        if self.discard:
+            return _DONE
+        return self.send_downstream(message)
 
     async def finish(self, first: Message) -> None:
         """Run the hooks on the held-back start message plus the first body message."""
