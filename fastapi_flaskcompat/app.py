@@ -193,6 +193,10 @@ class FlaskCompat:
         self._teardown_request_steps = hooks.compile_steps(self._teardown_request)
         self._teardown_appcontext_steps = hooks.compile_steps(self._teardown_appcontext)
         self._has_teardown = bool(self._teardown_request or self._teardown_appcontext)
+        self._teardown_suspends = any(
+            kind != hooks.INLINE
+            for kind, _ in self._teardown_request_steps + self._teardown_appcontext_steps
+        )
 
     # -- the request cycle ----------------------------------------------------
 
