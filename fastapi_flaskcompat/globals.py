@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from .local import make_proxy
+from .local import make_g_proxy, make_proxy
 
 if TYPE_CHECKING:
     from .app import FlaskCompat
@@ -37,13 +37,8 @@ information about how to avoid this problem.\
 _cv_app: ContextVar[AppContext] = ContextVar("fastapi_flaskcompat.app_ctx")
 _cv_request: ContextVar[RequestContext] = ContextVar("fastapi_flaskcompat.request_ctx")
 
-g: _AppCtxGlobals = make_proxy(
-    _cv_app,
-    "g",
-    _no_app_msg,
-    "g",
-    "A namespace for data during an application context.",
-    bare_attribute_errors=True,
+g: _AppCtxGlobals = make_g_proxy(
+    _cv_app, _no_app_msg, "A namespace for data during an application context."
 )
 current_app: FlaskCompat = make_proxy(
     _cv_app, "app", _no_app_msg, "current_app", "The FlaskCompat of the active app context."

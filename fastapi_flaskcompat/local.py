@@ -124,3 +124,39 @@ def make_proxy(
 
     ContextProxy.__name__ = ContextProxy.__qualname__ = f"{name}Proxy"
     return ContextProxy()
+
+
+def make_g_proxy(var: ContextVar[Any], message: str, doc: str = "") -> Any:
+    """``make_proxy(var, "g", ...)`` with its two hot methods naming ``.g`` directly.
+
+    ``g`` is the proxy legacy code hits most; an attribute load is ~20 ns
+    cheaper than ``getattr(ctx, "g")`` on every read and write.
+    """
+    base: type = type(make_proxy(var, "g", message, "g", doc, bare_attribute_errors=True))
+
+    class GProxy(base):  # type: ignore[misc]
+        __slots__ = ()
+
+        def __getattribute__(self, key: str) -> Any:
+            try:
+                obj = var.get().g
+            except LookupError:
+                if key == "__class__":
+                    return GProxy
+                raise RuntimeError(message) from None
+            try:
+                return getattr(obj, key)
+            except AttributeError:
+                if key == "_get_current_object":
+                    return lambda: obj
+                raise AttributeError(key) from None
+
+        def __setattr__(self, key: str, value: Any) -> None:
+            try:
+                obj = var.get().g
+            except LookupError:
+                raise RuntimeError(message) from None
+            setattr(obj, key, value)
+
+    GProxy.__name__ = GProxy.__qualname__ = "gProxy"
+    return GProxy()
