@@ -131,11 +131,9 @@ def run_all_sync(
 
 
 def _run_coroutine(f: Callable[[t.Any], t.Any], arg: t.Any) -> None:
-    import sniffio
-
     try:
-        sniffio.current_async_library()
-    except sniffio.AsyncLibraryNotFoundError:
+        anyio.get_cancelled_exc_class()
+    except anyio.NoEventLoopError:
         anyio.run(f, arg)
         return
     raise RuntimeError(
