@@ -75,6 +75,24 @@ def _sync_cm(
     return cm
 
 
+#: The same statements for every implementation with Flask's API (this library, Flask, Quart).
+FLASK_API = {
+    "g.x read": "g.x",
+    "g.x write": "g.x = 1",
+    "request.args.get": "request.args.get('q')",
+    "request.headers[...]": "request.headers['x-token']",
+    "current_app.config[...]": "current_app.config['DEBUG']",
+    "has_request_context()": "has_request_context()",
+}
+
+
+def _flask_api(module: Any) -> dict[str, Any]:
+    """The names FLASK_API's statements use, taken from ``module``."""
+    return {name: getattr(module, name) for name in ("g", "request", "current_app")} | {
+        "has_request_context": module.has_request_context
+    }
+
+
 def _lib_impl() -> Impl:
     try:
         import fastapi_flaskcompat as fc
@@ -90,21 +108,7 @@ def _lib_impl() -> Impl:
     def enter() -> contextlib.AbstractContextManager[Any]:
         return compat.test_request_context("/item", query_string="q=1", headers={"X-Token": "abc"})
 
-    ns = {
-        "g": fc.g,
-        "request": fc.request,
-        "current_app": fc.current_app,
-        "has_request_context": fc.has_request_context,
-    }
-    stmts = {
-        "g.x read": "g.x",
-        "g.x write": "g.x = 1",
-        "request.args.get": "request.args.get('q')",
-        "request.headers[...]": "request.headers['x-token']",
-        "current_app.config[...]": "current_app.config['DEBUG']",
-        "has_request_context()": "has_request_context()",
-    }
-    return Impl("flaskcompat", ns, stmts, _sync_cm(enter), "g.x = 1")
+    return Impl("flaskcompat", _flask_api(fc), FLASK_API, _sync_cm(enter), "g.x = 1")
 
 
 def _lib_g_object_impl() -> Impl:
@@ -139,21 +143,7 @@ def _flask_impl() -> Impl:
     def enter() -> contextlib.AbstractContextManager[Any]:
         return app.test_request_context("/item?q=1", headers={"X-Token": "abc"})
 
-    ns = {
-        "g": flask.g,
-        "request": flask.request,
-        "current_app": flask.current_app,
-        "has_request_context": flask.has_request_context,
-    }
-    stmts = {
-        "g.x read": "g.x",
-        "g.x write": "g.x = 1",
-        "request.args.get": "request.args.get('q')",
-        "request.headers[...]": "request.headers['x-token']",
-        "current_app.config[...]": "current_app.config['DEBUG']",
-        "has_request_context()": "has_request_context()",
-    }
-    return Impl("Flask (Werkzeug LocalProxy)", ns, stmts, _sync_cm(enter), "g.x = 1")
+    return Impl(FLASK, _flask_api(flask), FLASK_API, _sync_cm(enter), "g.x = 1")
 
 
 def _quart_impl() -> Impl:
@@ -168,21 +158,7 @@ def _quart_impl() -> Impl:
             "/item", query_string={"q": "1"}, headers={"X-Token": "abc"}
         )
 
-    ns = {
-        "g": quart.g,
-        "request": quart.request,
-        "current_app": quart.current_app,
-        "has_request_context": quart.has_request_context,
-    }
-    stmts = {
-        "g.x read": "g.x",
-        "g.x write": "g.x = 1",
-        "request.args.get": "request.args.get('q')",
-        "request.headers[...]": "request.headers['x-token']",
-        "current_app.config[...]": "current_app.config['DEBUG']",
-        "has_request_context()": "has_request_context()",
-    }
-    return Impl("Quart", ns, stmts, enter, "g.x = 1")
+    return Impl("Quart", _flask_api(quart), FLASK_API, enter, "g.x = 1")
 
 
 def _starlette_context_impl() -> Impl:
