@@ -11,16 +11,18 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from .variants import Unavailable, cvx_registry
+from .variants import Unavailable, _lib, cvx_registry
 
-OPS = (
-    "g.x read",
-    "g.x write",
-    "request.args.get",
-    "request.headers[...]",
-    "current_app.config[...]",
-    "has_request_context()",
-)
+#: The same statements for every implementation with Flask's API (this library, Flask, Quart).
+FLASK_API = {
+    "g.x read": "g.x",
+    "g.x write": "g.x = 1",
+    "request.args.get": "request.args.get('q')",
+    "request.headers[...]": "request.headers['x-token']",
+    "current_app.config[...]": "current_app.config['DEBUG']",
+    "has_request_context()": "has_request_context()",
+}
+OPS = tuple(FLASK_API)
 FLASK = "Flask (Werkzeug LocalProxy)"
 LIB_G_OBJECT = "flaskcompat's g object, no proxy"
 PLAIN_OBJECT = "plain object, no proxy"
@@ -75,17 +77,6 @@ def _sync_cm(
     return cm
 
 
-#: The same statements for every implementation with Flask's API (this library, Flask, Quart).
-FLASK_API = {
-    "g.x read": "g.x",
-    "g.x write": "g.x = 1",
-    "request.args.get": "request.args.get('q')",
-    "request.headers[...]": "request.headers['x-token']",
-    "current_app.config[...]": "current_app.config['DEBUG']",
-    "has_request_context()": "has_request_context()",
-}
-
-
 def _flask_api(module: Any) -> dict[str, Any]:
     """The names FLASK_API's statements use, taken from ``module``."""
     return {name: getattr(module, name) for name in ("g", "request", "current_app")} | {
@@ -94,12 +85,7 @@ def _flask_api(module: Any) -> dict[str, Any]:
 
 
 def _lib_impl() -> Impl:
-    try:
-        import fastapi_flaskcompat as fc
-    except ImportError as exc:
-        raise Unavailable(f"fastapi_flaskcompat not importable: {exc}") from exc
-    if not hasattr(fc, "FlaskCompat"):
-        raise Unavailable("fastapi_flaskcompat has no FlaskCompat yet")
+    fc = _lib()
     from fastapi import FastAPI
 
     compat = fc.FlaskCompat(FastAPI())
