@@ -8,6 +8,7 @@ and request hooks, for FastAPI.
 
 from .app import FlaskCompat
 from .body import body_options
+from .concurrency import nonblocking
 from .config import Config
 from .ctx import (
     AppContext,
@@ -20,7 +21,6 @@ from .ctx import (
 )
 from .globals import current_app, g, request, session
 from .helpers import abort, make_response, stream_with_context, url_for
-from .hooks import nonblocking
 from .json import jsonify
 from .wrappers import Request, Response
 

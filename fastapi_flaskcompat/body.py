@@ -67,7 +67,6 @@ from .routing import match_route
 
 if t.TYPE_CHECKING:
     from .app import FlaskCompat
-    from .wrappers import Request
 
 F = t.TypeVar("F", bound=Callable[..., t.Any])
 
@@ -359,10 +358,8 @@ class Body:
         """A new synchronous file-like reader over the whole body."""
         return BodyStream(self)
 
-    def close(self, request: Request | None = None) -> None:
-        """End of request: close uploaded files and the spill file."""
-        if request is not None:
-            request.close()
+    def close(self) -> None:
+        """End of request: close the spill file."""
         if self._file is None:
             self._chunks = []
             return

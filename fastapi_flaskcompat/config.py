@@ -12,11 +12,12 @@ import json
 import os
 import types
 from collections.abc import Callable, Mapping, MutableMapping
+from datetime import timedelta
 from typing import IO, Any, Generic, Protocol, Self, TypeVar, overload
 
 from werkzeug.utils import import_string
 
-__all__ = ["Config", "ConfigAttribute"]
+__all__ = ["DEFAULT_CONFIG", "Config", "ConfigAttribute"]
 
 T = TypeVar("T")
 
@@ -24,6 +25,40 @@ T = TypeVar("T")
 # Flask's from_file deliberately (or historically) omits ENOTDIR; we follow it.
 _PYFILE_MISSING = (errno.ENOENT, errno.EISDIR, errno.ENOTDIR)
 _FILE_MISSING = (errno.ENOENT, errno.EISDIR)
+
+
+#: Flask 3.1's defaults, so helpers reading ``current_app.config[...]`` find them.
+DEFAULT_CONFIG: dict[str, Any] = {
+    "DEBUG": False,
+    "TESTING": False,
+    "PROPAGATE_EXCEPTIONS": None,
+    "SECRET_KEY": None,
+    "SECRET_KEY_FALLBACKS": None,
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+    "USE_X_SENDFILE": False,
+    "TRUSTED_HOSTS": None,
+    "SERVER_NAME": None,
+    "APPLICATION_ROOT": "/",
+    "SESSION_COOKIE_NAME": "session",
+    "SESSION_COOKIE_DOMAIN": None,
+    "SESSION_COOKIE_PATH": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_PARTITIONED": False,
+    "SESSION_COOKIE_SAMESITE": None,
+    "SESSION_REFRESH_EACH_REQUEST": True,
+    "MAX_CONTENT_LENGTH": None,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1_000,
+    "SEND_FILE_MAX_AGE_DEFAULT": None,
+    "TRAP_BAD_REQUEST_ERRORS": None,
+    "TRAP_HTTP_EXCEPTIONS": False,
+    "EXPLAIN_TEMPLATE_LOADING": False,
+    "PREFERRED_URL_SCHEME": "http",
+    "TEMPLATES_AUTO_RELOAD": None,
+    "MAX_COOKIE_SIZE": 4093,
+    "PROVIDE_AUTOMATIC_OPTIONS": True,
+}
 
 
 class _HasConfig(Protocol):

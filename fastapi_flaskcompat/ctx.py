@@ -1,19 +1,35 @@
-"""Application and request contexts, as in Flask's ``ctx.py``."""
+"""Application and request contexts, as in Flask's ``ctx.py``.
+
+This module is the one owner of binding contexts: the middleware, test
+contexts, ``copy_current_*`` and ``stream_with_context`` all push, pop or
+enter through the methods here, so there is one teardown path and one
+rule for shielding it from cancellation.
+
+``push()``/``pop()`` are Flask's: the outermost pop runs the teardown
+hooks. ``enter()``/``exit()`` only bind and unbind, for code that runs a
+piece of a request elsewhere (a generator step, a copied function) and
+must never tear it down.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import typing as t
 from collections.abc import Callable, Iterator
-from contextvars import Token
-from functools import cached_property, update_wrapper
+from contextvars import ContextVar, Token
+from functools import update_wrapper
 from types import TracebackType
 
+import anyio
+
+from .concurrency import is_async_callable
 from .globals import _cv_app, _cv_request
 
 if t.TYPE_CHECKING:
     from starlette.types import Receive, Scope
 
     from .app import FlaskCompat
+    from .hooks import HookPlan
     from .wrappers import Request
 
 F = t.TypeVar("F", bound=Callable[..., t.Any])
@@ -56,36 +72,100 @@ class _AppCtxGlobals:
         return object.__repr__(self)
 
 
+class _Binding:
+    """Setting and resetting the context variables of one context kind.
+
+    The Flask bridge binds Flask's own variables too, by giving the app a
+    binding with more than one variable.
+    """
+
+    __slots__ = ("extra", "var")
+
+    def __init__(self, var: ContextVar[t.Any], *extra: ContextVar[t.Any]) -> None:
+        self.var = var
+        self.extra = extra
+
+    def set(self, ctx: t.Any) -> tuple[Token[t.Any], ...]:
+        token = self.var.set(ctx)
+        if not self.extra:
+            return (token,)
+        return (token, *[var.set(ctx) for var in self.extra])
+
+    def reset(self, tokens: tuple[Token[t.Any], ...]) -> t.Any:
+        """Reset, returning what was bound before (Flask's wrong-pop check)."""
+        current = self.var.get(None)
+        self.var.reset(tokens[0])
+        for var, token in zip(self.extra, tokens[1:], strict=True):
+            var.reset(token)
+        return current
+
+
+#: The default bindings: this library's variables only.
+APP_BINDING = _Binding(_cv_app)
+REQUEST_BINDING = _Binding(_cv_request)
+
+
+def binding(var: ContextVar[t.Any], *extra: ContextVar[t.Any]) -> _Binding:
+    """A binding setting this library's ``var`` and the ``extra`` ones."""
+    return _Binding(var, *extra)
+
+
+def _teardown_guard(plan: HookPlan) -> t.ContextManager[t.Any]:
+    """The one shielding rule: teardown is shielded from cancellation whenever a
+    hook can suspend (a shield costs ~4 us on asyncio, and with only inline
+    hooks nothing can interrupt them)."""
+    if plan.teardown_suspends:
+        return anyio.CancelScope(shield=True)
+    return contextlib.nullcontext()
+
+
 class AppContext:
     """Holds ``current_app`` and ``g``. Pushed once per request by the middleware."""
+
+    url_adapter: t.Any = None
 
     def __init__(self, app: FlaskCompat) -> None:
         self.app = app
         self.g = app.app_ctx_globals_class()
-
-    @cached_property
-    def _cv_tokens(self) -> list[Token[AppContext]]:
-        # Made by the first push(): the middleware never pushes, so it never pays.
-        return []
+        self._cv_tokens: list[tuple[Token[t.Any], ...]] = []
 
     def push(self) -> None:
-        self._cv_tokens.append(_cv_app.set(self))
+        """Bind this context (Flask's ``push``)."""
+        self._cv_tokens.append(self.app.app_binding.set(self))
+        self.app.signal("appcontext_pushed")
+
+    def _unbind(self) -> None:
+        if not self._cv_tokens:
+            raise AssertionError(f"Popped wrong app context. ({self!r} is not pushed.)")
+        current = self.app.app_binding.reset(self._cv_tokens.pop())
+        if current is not self:
+            raise AssertionError(f"Popped wrong app context. ({current!r} instead of {self!r})")
+        self.app.signal("appcontext_popped")
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:
+        """Unbind; the outermost pop runs ``teardown_appcontext`` hooks (sync path)."""
         try:
             if len(self._cv_tokens) == 1:
-                if exc is _sentinel:
-                    exc = None
-                self.app.do_teardown_appcontext_sync(exc)
+                self.app.do_teardown_appcontext_sync(None if exc is _sentinel else exc)
         finally:
-            _cv_app.reset(self._cv_tokens.pop())
+            self._unbind()
 
     async def async_pop(self, exc: BaseException | None = None) -> None:
+        """``pop`` for async code: async hooks are awaited, sync ones run off the loop."""
         try:
             if len(self._cv_tokens) == 1:
-                await self.app.do_teardown_appcontext(exc)
+                plan = self.app.hook_plan()
+                with _teardown_guard(plan):
+                    await self.app.do_teardown_appcontext(exc, plan)
         finally:
-            _cv_app.reset(self._cv_tokens.pop())
+            self._unbind()
+
+    def enter(self) -> tuple[Token[t.Any], ...]:
+        """Bind without push semantics (no teardown on :meth:`exit`)."""
+        return self.app.app_binding.set(self)
+
+    def exit(self, tokens: tuple[Token[t.Any], ...]) -> None:
+        self.app.app_binding.reset(tokens)
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -105,6 +185,9 @@ class AppContext:
     ) -> None:
         await self.async_pop(value)
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self.app.name!r}>"
+
 
 class RequestContext:
     """Holds the request (built on first use), ``session`` and per-request callbacks."""
@@ -112,8 +195,14 @@ class RequestContext:
     # Class-level defaults: the middleware makes one per request and sets only
     # what it has; the rest costs nothing unless used.
     _request: Request | None = None
+    _session: t.Any = None
+    _plan: HookPlan | None = None
     _copied = False
-    _after_request_functions: tuple[Callable[..., t.Any], ...] = ()
+    #: The app context this one was pushed in (None until pushed).
+    app_ctx: AppContext | None = None
+    url_adapter: t.Any = None
+    #: Flashed messages, loaded from the session on first use (Flask's attribute).
+    flashes: list[tuple[str, str]] | None = None
 
     def __init__(
         self,
@@ -121,16 +210,18 @@ class RequestContext:
         scope: Scope,
         receive: Receive | None = None,
         request: Request | None = None,
+        session: t.Any = None,
     ) -> None:
         self.app = app
         self.scope = scope
         self.receive = receive
         if request is not None:
             self._request = request
-
-    @cached_property
-    def _cv_tokens(self) -> list[tuple[Token[RequestContext], AppContext | None]]:
-        return []
+        if session is not None:
+            self._session = session
+        # A list, as Flask's: extensions append to it directly.
+        self._after_request_functions: list[Callable[[t.Any], t.Any]] = []
+        self._cv_tokens: list[tuple[tuple[Token[t.Any], ...], AppContext | None]] = []
 
     @property
     def request(self) -> Request:
@@ -141,58 +232,142 @@ class RequestContext:
 
     @property
     def session(self) -> t.Any:
-        try:
-            return self.scope["session"]
-        except KeyError:
-            raise RuntimeError(
-                "The session is unavailable because no session middleware is installed."
-                " Add starlette.middleware.sessions.SessionMiddleware to the app"
-                " (app.add_middleware(SessionMiddleware, secret_key=...))."
-            ) from None
+        """The request's session, opened on first use (Flask opens it at push)."""
+        session = self._session
+        if session is None:
+            session = self._session = self.app.open_request_session(self)
+        if hasattr(session, "accessed"):
+            session.accessed = True
+        return session
+
+    @session.setter
+    def session(self, session: t.Any) -> None:
+        self._session = session
+
+    @property
+    def session_opened(self) -> t.Any:
+        """The session if something opened it, else None (does not open it)."""
+        return self._session
+
+    @property
+    def plan(self) -> HookPlan:
+        """The hooks of this request's blueprint chain."""
+        plan = self._plan
+        if plan is None:
+            app = self.app
+            # Route matching only when some blueprint has hooks.
+            if app.has_blueprint_hooks:
+                plan = app.hook_plan(tuple(self.request.blueprints))
+            else:
+                plan = app.app_plan
+            self._plan = plan
+        return plan
+
+    @plan.setter
+    def plan(self, plan: HookPlan) -> None:
+        self._plan = plan
+
+    @property
+    def plan_chosen(self) -> bool:
+        """True once the plan is known (the router reached a route, or it was resolved)."""
+        return self._plan is not None
 
     def copy(self) -> RequestContext:
         """A new context for the same request, to push in another thread or task."""
-        copy = self.__class__(self.app, self.scope, self.receive, self._request)
+        copy = self.__class__(self.app, self.scope, self.receive, self._request, self._session)
         copy._copied = True
+        copy._plan = self._plan
         return copy
 
+    # -- binding -----------------------------------------------------------
+
     def push(self) -> None:
+        """Bind this context, and a new app context unless this app's is active."""
         app_ctx: AppContext | None = _cv_app.get(None)
         if app_ctx is None or app_ctx.app is not self.app:
             app_ctx = self.app.app_context()
             app_ctx.push()
+            self.app_ctx = app_ctx
+            self._cv_tokens.append((self.app.request_binding.set(self), app_ctx))
         else:
-            app_ctx = None
-        self._cv_tokens.append((_cv_request.set(self), app_ctx))
+            self.app_ctx = app_ctx
+            self._cv_tokens.append((self.app.request_binding.set(self), None))
 
     def _runs_teardown(self) -> bool:
         # A copy that shares the request's app context (a task, anyio.to_thread)
         # shares its `g`: tearing down there would close the request's resources.
         return len(self._cv_tokens) == 1 and (not self._copied or self._cv_tokens[0][1] is not None)
 
+    def _unbind(self) -> AppContext | None:
+        if not self._cv_tokens:
+            raise AssertionError(f"Popped wrong request context. ({self!r} is not pushed.)")
+        tokens, app_ctx = self._cv_tokens.pop()
+        if not self._cv_tokens:
+            # Flask's layout: a popped request context holds no app context.
+            self.app_ctx = None
+        current = self.app.request_binding.reset(tokens)
+        if current is not self:
+            if app_ctx is not None:
+                app_ctx._unbind()
+            raise AssertionError(f"Popped wrong request context. ({current!r} instead of {self!r})")
+        return app_ctx
+
+    def _close(self) -> None:
+        if self._request is not None:
+            self._request.close()
+
     def pop(self, exc: BaseException | None = _sentinel) -> None:
-        clear_request = self._runs_teardown()
+        """Unbind; the outermost pop runs the teardown hooks (sync path, for ``with``)."""
+        if exc is _sentinel:
+            exc = None
+        clear = self._runs_teardown()
         try:
-            if clear_request:
-                if exc is _sentinel:
-                    exc = None
-                self.app.do_teardown_request_sync(exc)
+            if clear:
+                self.app.do_teardown_request_sync(exc, self.plan)
+                self._close()
         finally:
-            token, app_ctx = self._cv_tokens.pop()
-            _cv_request.reset(token)
+            app_ctx = self._unbind()
             if app_ctx is not None:
                 app_ctx.pop(exc)
 
     async def async_pop(self, exc: BaseException | None = None) -> None:
-        clear_request = self._runs_teardown()
+        """Unbind; the outermost pop runs ``teardown_request`` then
+        ``teardown_appcontext``, shielded by the one rule, even when the
+        request is cancelled before or during them."""
+        app = self.app
+        app_ctx = self._cv_tokens[-1][1] if self._cv_tokens else None
+        app_torn_down = False
         try:
-            if clear_request:
-                await self.app.do_teardown_request(exc)
+            if self._runs_teardown():
+                plan = self.plan
+                with _teardown_guard(plan):
+                    await app.do_teardown_request(exc, plan)
+                    self._close()
+                    # The app context this push made ends here too: one shield for both.
+                    if app_ctx is not None and len(app_ctx._cv_tokens) == 1:
+                        app_torn_down = True
+                        await app.do_teardown_appcontext(exc, plan)
         finally:
-            token, app_ctx = self._cv_tokens.pop()
-            _cv_request.reset(token)
+            app_ctx = self._unbind()
             if app_ctx is not None:
-                await app_ctx.async_pop(exc)
+                if app_torn_down:
+                    app_ctx._unbind()
+                else:
+                    await app_ctx.async_pop(exc)
+
+    def enter(
+        self, app_ctx: AppContext | None = None
+    ) -> tuple[tuple[Token[t.Any], ...], tuple[Token[t.Any], ...]]:
+        """Bind this context and its app context (or ``app_ctx``), without push semantics."""
+        app_ctx = app_ctx or self.app_ctx
+        app_tokens = app_ctx.enter() if app_ctx is not None else ()
+        return app_tokens, self.app.request_binding.set(self)
+
+    def exit(self, tokens: tuple[tuple[Token[t.Any], ...], tuple[Token[t.Any], ...]]) -> None:
+        app_tokens, request_tokens = tokens
+        self.app.request_binding.reset(request_tokens)
+        if app_tokens:
+            self.app.app_binding.reset(app_tokens)
 
     def __enter__(self) -> RequestContext:
         self.push()
@@ -213,7 +388,10 @@ class RequestContext:
         await self.async_pop(value)
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.scope.get('path')!r} [{self.scope.get('method')}]>"
+        return (
+            f"<{type(self).__name__} {self.scope.get('path')!r}"
+            f" [{self.scope.get('method')}] of {self.app.name!r}>"
+        )
 
 
 def has_request_context() -> bool:
@@ -234,7 +412,7 @@ def after_this_request(f: F) -> F:
             "'after_this_request' can only be used when a request"
             " context is active, such as in a view function."
         )
-    ctx._after_request_functions += (f,)
+    ctx._after_request_functions.append(f)
     return f
 
 
@@ -262,22 +440,22 @@ def copy_current_app_context(f: F) -> F:
         raise RuntimeError(
             "'copy_current_app_context' can only be used when an application context is active."
         )
-    return _wrap_in_context(f, lambda: _SharedAppContext(ctx))
+    return _wrap_in_context(f, lambda: _Entered(ctx))
 
 
-class _SharedAppContext:
-    """Pushes an existing app context (same ``g``) without tearing it down on exit."""
+class _Entered:
+    """Binds an existing app context (same ``g``) and never tears it down."""
 
-    __slots__ = ("ctx", "token")
+    __slots__ = ("ctx", "tokens")
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
     def __enter__(self) -> None:
-        self.token = _cv_app.set(self.ctx)
+        self.tokens = self.ctx.enter()
 
     def __exit__(self, *exc: object) -> None:
-        _cv_app.reset(self.token)
+        self.ctx.exit(self.tokens)
 
     async def __aenter__(self) -> None:
         self.__enter__()
@@ -287,9 +465,7 @@ class _SharedAppContext:
 
 
 def _wrap_in_context(f: F, make_ctx: Callable[[], t.Any]) -> F:
-    import inspect
-
-    if inspect.iscoroutinefunction(f):
+    if is_async_callable(f):
 
         async def async_wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
             async with make_ctx():

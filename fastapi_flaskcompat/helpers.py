@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typing as t
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextvars import Token
 from functools import wraps
 from urllib.parse import quote, urlencode
 
@@ -141,62 +140,56 @@ def stream_with_context(
             "'stream_with_context' can only be used when a request"
             " context is active, such as in a view function."
         )
-    app_ctx = _cv_app.get()
+    # The app context now: the generator may run after the request was popped.
+    app_ctx = req_ctx.app_ctx
     if hasattr(generator_or_function, "__anext__"):
-        return _async_stream(generator_or_function, app_ctx, req_ctx)
-    return _sync_stream(iter(generator_or_function), app_ctx, req_ctx)
-
-
-def _enter(app_ctx: AppContext, req_ctx: RequestContext) -> tuple[Token[t.Any], Token[t.Any]]:
-    return _cv_app.set(app_ctx), _cv_request.set(req_ctx)
-
-
-def _leave(tokens: tuple[Token[t.Any], Token[t.Any]]) -> None:
-    _cv_request.reset(tokens[1])
-    _cv_app.reset(tokens[0])
+        return _async_stream(generator_or_function, req_ctx, app_ctx)
+    return _sync_stream(iter(generator_or_function), req_ctx, app_ctx)
 
 
 def _sync_stream(
-    gen: Iterator[t.Any], app_ctx: AppContext, req_ctx: RequestContext
+    gen: Iterator[t.Any], ctx: RequestContext, app_ctx: AppContext | None
 ) -> Iterator[t.Any]:
+    # Each step binds the context where it runs: Starlette may run every
+    # next() in a different worker thread.
     try:
         while True:
-            tokens = _enter(app_ctx, req_ctx)
+            tokens = ctx.enter(app_ctx)
             try:
                 item = next(gen)
             except StopIteration:
                 return
             finally:
-                _leave(tokens)
+                ctx.exit(tokens)
             yield item
     finally:
         close = getattr(gen, "close", None)
         if close is not None:
-            tokens = _enter(app_ctx, req_ctx)
+            tokens = ctx.enter(app_ctx)
             try:
                 close()
             finally:
-                _leave(tokens)
+                ctx.exit(tokens)
 
 
 async def _async_stream(
-    gen: AsyncIterator[t.Any], app_ctx: AppContext, req_ctx: RequestContext
+    gen: AsyncIterator[t.Any], ctx: RequestContext, app_ctx: AppContext | None
 ) -> AsyncIterator[t.Any]:
     try:
         while True:
-            tokens = _enter(app_ctx, req_ctx)
+            tokens = ctx.enter(app_ctx)
             try:
                 item = await gen.__anext__()
             except StopAsyncIteration:
                 return
             finally:
-                _leave(tokens)
+                ctx.exit(tokens)
             yield item
     finally:
         aclose = getattr(gen, "aclose", None)
         if aclose is not None:
-            tokens = _enter(app_ctx, req_ctx)
+            tokens = ctx.enter(app_ctx)
             try:
                 await aclose()
             finally:
-                _leave(tokens)
+                ctx.exit(tokens)

@@ -6,18 +6,16 @@ the app in another task with a copied context, which breaks propagation.
 
 from __future__ import annotations
 
-import contextlib
 import typing as t
 from collections.abc import Awaitable, Generator
 
-import anyio
 from starlette.requests import Request as StarletteRequest
-from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import errors, hooks, sessions
 from .body import Body, BodyTooLarge, open_body
-from .ctx import AppContext, RequestContext
-from .globals import _cv_app, _cv_request
+from .ctx import RequestContext
+from .globals import _cv_request
 from .wrappers import Response
 
 if t.TYPE_CHECKING:
@@ -44,35 +42,34 @@ class FlaskCompatMiddleware:
         if body is not None:
             receive = body.receive
         ctx = RequestContext(compat, scope, receive)
-        app_token = _cv_app.set(AppContext(compat))
-        request_token = _cv_request.set(ctx)
+        ctx.push()
         responder = _Responder(ctx, send)
         error: Exception | None = None
         try:
-            if body is not None and body.preload and await self.preload(body, scope, responder):
+            compat.signal("request_started")
+            if body is not None and body.preload and await self.preload(body, responder):
                 return
-            if not compat._before_steps or not await self.preprocess(scope, receive, responder):
+            plan = compat.app_plan
+            if not (plan.before or plan.url_value_preprocessors) or not await self.preprocess(
+                ctx, responder
+            ):
                 await self.app(scope, receive, responder.send)
         except Exception as exc:
             error = exc
-            if not responder.started and not self.debug:
-                await self.handle_exception(exc, scope, receive, responder)
+            if not responder.started:
+                await self.handle_exception(exc, ctx, responder)
             raise
         finally:
             try:
-                if compat._has_teardown:
-                    await self.teardown(error)
+                await ctx.async_pop(error)
             finally:
                 if body is not None:
-                    body.close(ctx._request)
-                _cv_request.reset(request_token)
-                _cv_app.reset(app_token)
+                    body.close()
 
     async def handle_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """WebSockets get both contexts and teardown; Flask has no hooks for them."""
-        compat = self.compat
-        app_token = _cv_app.set(AppContext(compat))
-        request_token = _cv_request.set(RequestContext(compat, scope, receive))
+        ctx = RequestContext(self.compat, scope, receive)
+        ctx.push()
         error: Exception | None = None
         try:
             await self.app(scope, receive, send)
@@ -80,76 +77,62 @@ class FlaskCompatMiddleware:
             error = exc
             raise
         finally:
-            try:
-                if compat._has_teardown:
-                    await self.teardown(error)
-            finally:
-                _cv_request.reset(request_token)
-                _cv_app.reset(app_token)
+            await ctx.async_pop(error)
 
-    @property
-    def debug(self) -> bool:
-        # Debug apps let Starlette's ServerErrorMiddleware render the traceback page.
-        return self.compat.debug or bool(getattr(self.compat.fastapi_app, "debug", False))
-
-    async def preload(self, body: Body, scope: Scope, responder: _Responder) -> bool:
+    async def preload(self, body: Body, responder: _Responder) -> bool:
         """Receive a body legacy code will parse, before any hook; True when the request
         ends here (413, or the client left mid-body and nobody is there to answer)."""
         try:
             return not await body.load()
         except BodyTooLarge as exc:
-            await self.handle_user_exception(exc, scope, body.receive, responder)
+            await self.handle_user_exception(exc, responder)
             return True
 
-    async def preprocess(self, scope: Scope, receive: Receive, responder: _Responder) -> bool:
-        """Run before_request hooks; True when they produced the response."""
+    async def preprocess(self, ctx: RequestContext, responder: _Responder) -> bool:
+        """Run the app's url_value_preprocessors and before_request hooks; True when
+        they produced the response."""
+        plan = self.compat.app_plan
         try:
-            rv = await self.compat.preprocess_request()
+            if plan.url_value_preprocessors:
+                request = ctx.request
+                await hooks.run_each(
+                    plan.url_value_preprocessors, request.endpoint, request.view_args
+                )
+            rv = await hooks.run_until_value(plan.before)
         except Exception as exc:
-            await self.handle_user_exception(exc, scope, receive, responder)
+            await self.handle_user_exception(exc, responder)
             return True
         if rv is None:
             return False
-        await self.compat.make_response(rv)(scope, receive, responder.send)
+        await self.send_response(self.compat.make_response(rv), responder)
         return True
 
-    async def handle_user_exception(
-        self, exc: Exception, scope: Scope, receive: Receive, responder: _Responder
-    ) -> None:
-        """Answer with the app's FastAPI handler for ``exc``, as ExceptionMiddleware
-        would had the hook run inside it; without one, ``exc`` is unhandled."""
-        handler = self.compat.find_exception_handler(exc)
-        if handler is None:
+    async def handle_user_exception(self, exc: Exception, responder: _Responder) -> None:
+        """Answer an exception raised before the app ran, as Starlette would have
+        inside it; without a handler, ``exc`` is unhandled."""
+        ctx = responder.ctx
+        request = _starlette_request(ctx)
+        response = await errors.respond(self.compat, request, exc)
+        if response is None:
             raise exc
-        request = StarletteRequest(scope, receive)
-        response = await self.compat.call_exception_handler(handler, request, exc)
-        await response(scope, receive, responder.send)
-
-    async def teardown(self, error: Exception | None) -> None:
-        """teardown_request then teardown_appcontext, even when the request is
-        cancelled before or during them."""
-        # The shield costs ~4 us on asyncio: skip it when no hook can suspend
-        # (all are `nonblocking`), as nothing can be interrupted then.
-        shield = self.compat._teardown_suspends
-        with anyio.CancelScope(shield=True) if shield else contextlib.nullcontext():
-            await self.compat.do_teardown_request(error)
-            await self.compat.do_teardown_appcontext(error)
+        await self.send_response(response, responder)
 
     async def handle_exception(
-        self, exc: Exception, scope: Scope, receive: Receive, responder: _Responder
+        self, exc: Exception, ctx: RequestContext, responder: _Responder
     ) -> None:
         """Flask's ``handle_exception``: the 500 handler sees ``g``, after_request
-        runs on its response; the caller re-raises so the server logs it."""
-        compat = self.compat
+        runs on its response (its errors logged, as Flask's ``from_error_handler``);
+        the caller re-raises so the server logs the exception."""
         responder.pending = None
-        handler = compat.find_server_error_handler()
-        if handler is None:
-            response: t.Any = PlainTextResponse("Internal Server Error", status_code=500)
-        else:
-            response = await compat.call_exception_handler(
-                handler, StarletteRequest(scope, receive), exc
-            )
-        await response(scope, receive, responder.send)
+        responder.from_error_handler = True
+        request = _starlette_request(ctx)
+        response = await errors.handle_exception(self.compat, request, exc)
+        if response is not None:
+            await self.send_response(response, responder)
+
+    async def send_response(self, response: t.Any, responder: _Responder) -> None:
+        ctx = responder.ctx
+        await response(ctx.scope, ctx.receive, responder.send)
 
 
 class _Done:
@@ -166,7 +149,7 @@ _DONE = _Done()
 class _Responder:
     """Wraps ``send`` to run after_request hooks once the response is known."""
 
-    __slots__ = ("ctx", "discard", "pending", "send_downstream", "started")
+    __slots__ = ("ctx", "discard", "from_error_handler", "pending", "send_downstream", "started")
 
     def __init__(self, ctx: RequestContext, send: Send) -> None:
         self.ctx = ctx
@@ -174,12 +157,13 @@ class _Responder:
         self.pending: Message | None = None
         self.started = False
         self.discard = False
+        self.from_error_handler = False
 
     def send(self, message: Message) -> Awaitable[None]:
         # A plain function handing back the awaitable to await: no coroutine
         # of its own per ASGI message, on every request's hot path.
         if message["type"] == "http.response.start":
-            if self.ctx.app._after_steps or self.ctx._after_request_functions:
+            if self.holds_response():
                 self.pending = message
                 return _DONE
             self.started = True
@@ -190,13 +174,24 @@ class _Responder:
             return _DONE
         return self.send_downstream(message)
 
+    def holds_response(self) -> bool:
+        """Whether anything needs the response before it goes out."""
+        ctx = self.ctx
+        app = ctx.app
+        return (
+            ctx.plan.has_after
+            or bool(ctx._after_request_functions)
+            or sessions.may_need_saving(app, ctx)
+            or app.has_receivers("request_finished")
+        )
+
     async def finish(self, first: Message) -> None:
         """Run the hooks on the held-back start message plus the first body message."""
         start, self.pending = self.pending, None
         assert start is not None
         streaming = first["type"] != "http.response.body" or first.get("more_body", False)
         original = Response.from_asgi(start, None if streaming else first.get("body", b""))
-        response = await self.ctx.app.process_response(original, self.ctx)
+        response = await self.process(original)
         self.started = True
         await self.send_downstream(response.asgi_start())
         if streaming and response is original:
@@ -205,3 +200,25 @@ class _Responder:
         # A hook replaced the body (or the whole response): send ours, drop the app's.
         self.discard = streaming
         await response.send_body(self.send_downstream)
+
+    async def process(self, response: Response) -> Response:
+        ctx = self.ctx
+        # Every middleware's hooks run in its own contexts: a mounted app's
+        # FlaskCompat has its own bound while it sends through ours.
+        tokens = ctx.enter() if _cv_request.get(None) is not ctx else None
+        try:
+            return await ctx.app.process_response(response, ctx)
+        except Exception:
+            if not self.from_error_handler:
+                raise
+            ctx.app.logger.exception(
+                "Request finalizing failed with an error while handling an error"
+            )
+            return response
+        finally:
+            if tokens is not None:
+                ctx.exit(tokens)
+
+
+def _starlette_request(ctx: RequestContext) -> StarletteRequest:
+    return StarletteRequest(ctx.scope, t.cast(Receive, ctx.receive))
