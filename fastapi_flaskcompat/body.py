@@ -84,9 +84,12 @@ DEFAULT_PRELOAD_MIMETYPES: tuple[str, ...] = (
     "multipart/form-data",
 )
 
+#: Bodies up to this many bytes are received before any hook, whatever their type.
+DEFAULT_PRELOAD_MAX_SIZE = 1024 * 1024
+#: ``preload`` of a route that asked for its whole body, whatever its size.
+PRELOAD_ALL = -1
+
 _OPTIONS_ATTR = "__flaskcompat_body__"
-# Route matching before routing costs; only pay it once some route asked for options.
-_route_options_used = False
 
 
 class BodyOptions(t.NamedTuple):
@@ -112,9 +115,7 @@ def body_options(*, preload: bool | None = None, record: bool = True) -> Callabl
     options = BodyOptions(preload, record)
 
     def decorator(f: F) -> F:
-        global _route_options_used
         setattr(f, _OPTIONS_ATTR, options)
-        _route_options_used = True
         return f
 
     return decorator
@@ -133,7 +134,9 @@ def _not_on_loop_message(mimetype: str) -> str:
     return (
         "The request body has not been fully received, and it cannot be read"
         " synchronously on the event loop thread (that would block every request)."
-        f" Either add {mimetype!r} to config['FLASKCOMPAT_PRELOAD_MIMETYPES'],"
+        " Bodies up to config['FLASKCOMPAT_PRELOAD_MAX_SIZE'] bytes are received before"
+        f" any hook; for this one ({mimetype!r}) either raise that limit, add the type to"
+        " config['FLASKCOMPAT_PRELOAD_MIMETYPES'] (bodies of unknown length),"
         " decorate the endpoint with @body_options(preload=True),"
         " run 'await request.load_body()' before calling this code,"
         " or call it from a sync (def) endpoint or dependency, which runs in a worker thread."
@@ -176,7 +179,7 @@ class Body:
         upstream: Receive | None,
         length: int | None = None,
         limit: int | None = None,
-        preload: bool = False,
+        preload: int | None = None,
         content_type: bytes = b"",
     ) -> None:
         self.upstream = upstream
@@ -249,6 +252,20 @@ class Body:
             pulled, self._pulled = self._pulled, None
             if pulled is not None:
                 pulled.set()
+
+    async def preload_body(self) -> bool:
+        """Receive the body before any hook, up to ``preload`` bytes; False if the
+        client disconnected first. Over ``MAX_CONTENT_LENGTH`` it stops: as in
+        Flask, the 413 comes when something reads the body."""
+        limit = self.preload
+        try:
+            while not self.complete and (limit == PRELOAD_ALL or self.size < t.cast(int, limit)):
+                if self.disconnected:
+                    return False
+                await self._pull()
+        except BodyTooLarge:
+            pass
+        return not self.disconnected
 
     async def load(self) -> bool:
         """Receive the rest of the body; False if the client disconnected first."""
@@ -457,21 +474,29 @@ def open_body(app: FlaskCompat, scope: Scope, receive: Receive) -> Body | None:
     config = app.config
     if not config.get("FLASKCOMPAT_BODY", True):
         return None
-    preload: bool | None = None
-    if _route_options_used:
-        endpoint = getattr(match_route(scope)[0], "endpoint", None)
-        options: BodyOptions | None = getattr(endpoint, _OPTIONS_ATTR, None)
-        if options is not None:
-            if not options.record:
-                return None
-            preload = options.preload
-    if preload is None:
-        patterns: Iterable[str] | None = config.get("FLASKCOMPAT_PRELOAD_MIMETYPES")
-        if patterns is None:
-            patterns = DEFAULT_PRELOAD_MIMETYPES
-        elif type(patterns) is not tuple:
-            patterns = tuple(patterns)
-        preload = _wants_preload(content_type, patterns)
+    match = match_route(scope)
+    options: BodyOptions | None = getattr(
+        getattr(match.route, "endpoint", None), _OPTIONS_ATTR, None
+    )
+    if options is not None and not options.record:
+        return None
+    preload: int | None = None
+    if not match.full:
+        pass  # no route (404) or a 405: nothing will read the body
+    elif options is not None and options.preload is not None:
+        preload = PRELOAD_ALL if options.preload else None
+    else:
+        max_size: int = config.get("FLASKCOMPAT_PRELOAD_MAX_SIZE", DEFAULT_PRELOAD_MAX_SIZE)
+        if declared is not None:
+            preload = max_size if declared <= max_size else None
+        else:
+            patterns: Iterable[str] | None = config.get("FLASKCOMPAT_PRELOAD_MIMETYPES")
+            if patterns is None:
+                patterns = DEFAULT_PRELOAD_MIMETYPES
+            elif type(patterns) is not tuple:
+                patterns = tuple(patterns)
+            if _wants_preload(content_type, patterns):
+                preload = max_size
     body = Body(receive, declared, config.get("MAX_CONTENT_LENGTH"), preload, content_type)
     scope[BODY_KEY] = body
     return body

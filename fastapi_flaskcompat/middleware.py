@@ -13,7 +13,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import errors, hooks, sessions
-from .body import Body, BodyTooLarge, open_body
+from .body import open_body
 from .ctx import RequestContext
 from .globals import _cv_request
 from .wrappers import Response
@@ -47,8 +47,8 @@ class FlaskCompatMiddleware:
         error: Exception | None = None
         try:
             compat.signal("request_started")
-            if body is not None and body.preload and await self.preload(body, responder):
-                return
+            if body is not None and body.preload is not None and not await body.preload_body():
+                return  # the client left mid-body: nobody is there to answer
             plan = compat.app_plan
             if not (plan.before or plan.url_value_preprocessors) or not await self.preprocess(
                 ctx, responder
@@ -78,15 +78,6 @@ class FlaskCompatMiddleware:
             raise
         finally:
             await ctx.async_pop(error)
-
-    async def preload(self, body: Body, responder: _Responder) -> bool:
-        """Receive a body legacy code will parse, before any hook; True when the request
-        ends here (413, or the client left mid-body and nobody is there to answer)."""
-        try:
-            return not await body.load()
-        except BodyTooLarge as exc:
-            await self.handle_user_exception(exc, responder)
-            return True
 
     async def preprocess(self, ctx: RequestContext, responder: _Responder) -> bool:
         """Run the app's url_value_preprocessors and before_request hooks; True when

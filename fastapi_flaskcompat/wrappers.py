@@ -87,7 +87,8 @@ class Request(WerkzeugRequest):
         route = self.scope.get("route")
         if route is not None and "path_params" in self.scope:
             return route, dict(self.scope["path_params"])
-        return match_route(self.scope)
+        match = match_route(self.scope)
+        return match.route, match.params
 
     @property
     def url_rule(self) -> BaseRoute | None:

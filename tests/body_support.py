@@ -1,13 +1,11 @@
-"""Shared pieces of the request-body tests: bodies, the legacy helper, ASGI drivers."""
+"""Shared pieces of the request-body tests: bodies and the legacy helper."""
 
 from __future__ import annotations
 
 import json
 import typing as t
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
-import anyio
-from starlette.types import ASGIApp, Message
 from werkzeug.exceptions import HTTPException
 
 B = "XyZb0undary"
@@ -43,26 +41,26 @@ MULTIPART = (
 
 JSON_DOC = {"a": "ünïcødé ✓ 😀", "n": [1, {"x": [True, None, 1.5, -0.0]}], "": {"deep": [[[]]]}}
 
-#: name -> (content type, body bytes, preloaded by default)
-BODIES: dict[str, tuple[str, bytes, bool]] = {
-    "multipart": (f"multipart/form-data; boundary={B}", MULTIPART, True),
+#: name -> (content type, body bytes); all small enough to be preloaded by default.
+BODIES: dict[str, tuple[str, bytes]] = {
+    "multipart": (f"multipart/form-data; boundary={B}", MULTIPART),
     "urlencoded": (
         "application/x-www-form-urlencoded",
         b"q=a+b&p=100%25&t=%E2%9C%93&q=c%2Bd&empty=&flag&bad=%zz&caf%C3%A9=%C3%A9t%C3%A9",
-        True,
     ),
-    "urlencoded_latin1": ("application/x-www-form-urlencoded", b"a=%FF%FE&b=\xff\xe9", True),
-    "json": ("application/json", json.dumps(JSON_DOC, ensure_ascii=False).encode(), True),
-    "json_escaped": ("application/json; charset=utf-8", json.dumps(JSON_DOC).encode(), True),
-    "json_vendor": ("application/vnd.api+json", b'{"data": [{"id": "1"}]}', True),
-    "json_utf16": ("application/json", json.dumps(JSON_DOC).encode("utf-16"), True),
-    "json_invalid": ("application/json", b'{"a": [1, 2', True),
-    "json_as_text": ("text/plain", b'{"a": 1}', False),
-    "octets": ("application/octet-stream", bytes(range(256)) * 4, False),
-    "multipart_no_boundary": ("multipart/form-data", MULTIPART, True),
-    "multipart_truncated": (f"multipart/form-data; boundary={B}", MULTIPART[:300], True),
-    "multipart_garbage": (f"multipart/form-data; boundary={B}", b"no parts here\r\n", True),
-    "multipart_wrong_boundary": ("multipart/form-data; boundary=other", MULTIPART, True),
+    "urlencoded_latin1": ("application/x-www-form-urlencoded", b"a=%FF%FE&b=\xff\xe9"),
+    "json": ("application/json", json.dumps(JSON_DOC, ensure_ascii=False).encode()),
+    "json_escaped": ("application/json; charset=utf-8", json.dumps(JSON_DOC).encode()),
+    "json_vendor": ("application/vnd.api+json", b'{"data": [{"id": "1"}]}'),
+    "json_utf16": ("application/json", json.dumps(JSON_DOC).encode("utf-16")),
+    "json_invalid": ("application/json", b'{"a": [1, 2'),
+    "json_as_text": ("text/plain", b'{"a": 1}'),
+    "octets": ("application/octet-stream", bytes(range(256)) * 4),
+    "xml_webhook": ("application/xml", b'<?xml version="1.0"?><event id="7">pa\xc3\xafd</event>'),
+    "multipart_no_boundary": ("multipart/form-data", MULTIPART),
+    "multipart_truncated": (f"multipart/form-data; boundary={B}", MULTIPART[:300]),
+    "multipart_garbage": (f"multipart/form-data; boundary={B}", b"no parts here\r\n"),
+    "multipart_wrong_boundary": ("multipart/form-data; boundary=other", MULTIPART),
 }
 
 
@@ -122,67 +120,3 @@ def observe(request: t.Any, scenario: str) -> list[t.Any]:
         except HTTPException as e:
             out.append([op, "error", e.code, e.description])
     return out
-
-
-# -- driving an ASGI app by hand ------------------------------------------------
-
-
-def http_scope(
-    path: str,
-    headers: list[tuple[bytes, bytes]],
-    method: str = "POST",
-    query_string: bytes = b"",
-) -> dict[str, t.Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "server": ("test", 80),
-        "client": ("127.0.0.1", 1234),
-        "root_path": "",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query_string,
-        "headers": [(b"host", b"test"), *headers],
-    }
-
-
-class Exchange:
-    """One request driven by hand: its messages, the response and how much was read."""
-
-    def __init__(self, chunks: AsyncIterator[Message]) -> None:
-        self.chunks = chunks
-        self.received = 0
-        self.status: int | None = None
-        self.body = b""
-        self.finished = anyio.Event()
-
-    async def receive(self) -> Message:
-        self.received += 1
-        try:
-            return await self.chunks.__anext__()
-        except StopAsyncIteration:
-            await self.finished.wait()
-            return {"type": "http.disconnect"}
-
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.status = message["status"]
-        elif message["type"] == "http.response.body":
-            self.body += message.get("body", b"")
-            if not message.get("more_body", False):
-                self.finished.set()
-
-    async def run(self, app: ASGIApp, scope: dict[str, t.Any]) -> None:
-        with anyio.fail_after(10):
-            await app(scope, self.receive, self.send)
-
-
-async def body_messages(data: bytes, size: int = 64 * 1024) -> AsyncIterator[Message]:
-    for i in range(0, len(data), size):
-        chunk = data[i : i + size]
-        yield {"type": "http.request", "body": chunk, "more_body": i + size < len(data)}
-    if not data:
-        yield {"type": "http.request", "body": b"", "more_body": False}

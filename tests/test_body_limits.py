@@ -9,9 +9,9 @@ import typing as t
 import flask
 import httpx
 import pytest
-from body_support import Exchange, http_scope
 from fastapi import Body, FastAPI
 from starlette.requests import Request as StarletteRequest
+from support import Exchange, http_scope
 
 from fastapi_flaskcompat import FlaskCompat, request
 from fastapi_flaskcompat.body import SPOOL_SIZE

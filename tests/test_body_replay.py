@@ -8,12 +8,12 @@ import json
 import typing as t
 
 import anyio
-import httpx
 import pytest
-from body_support import MULTIPART, Exchange, body_messages, http_scope
+from body_support import MULTIPART
 from fastapi import Body, Depends, FastAPI, File, Form, UploadFile
 from fastapi.testclient import TestClient
 from starlette.requests import Request as StarletteRequest
+from support import Exchange, body_messages, http_scope, post
 
 from fastapi_flaskcompat import FlaskCompat, body_options, g, request
 
@@ -44,12 +44,6 @@ def make_app() -> tuple[FastAPI, FlaskCompat]:
     app = FastAPI()
     compat = FlaskCompat(app)
     return app, compat
-
-
-async def post(app: FastAPI, path: str, **kwargs: t.Any) -> httpx.Response:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-        return await client.post(path, **kwargs)
 
 
 # -- JSON: FastAPI's Body parameter and legacy get_json ----------------------

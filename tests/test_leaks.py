@@ -10,12 +10,12 @@ import weakref
 from collections.abc import AsyncIterator, Iterator
 
 import anyio
-import httpx
 import pytest
 from fastapi import BackgroundTasks, Depends, FastAPI
 from fastapi.responses import StreamingResponse
 from starlette.requests import ClientDisconnect
 from starlette.testclient import TestClient
+from support import client_for, http_scope
 
 from fastapi_flaskcompat import (
     AppContext,
@@ -135,29 +135,6 @@ def make_app(refs: Refs) -> FastAPI:
     return app
 
 
-def hang_scope(spec_version: str) -> dict[str, t.Any]:
-    """A raw http scope for GET /hang, for tests that drive the app by hand."""
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": spec_version},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/hang",
-        "raw_path": b"/hang",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"t")],
-        "client": ("127.0.0.1", 1234),
-        "server": ("t", 80),
-    }
-
-
-def client_for(app: FastAPI) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://t")
-
-
 async def test_refs_detect_a_holder() -> None:
     """The check is not blind: a kept reference is reported as alive."""
     refs = Refs()
@@ -225,7 +202,7 @@ async def test_disconnected_streaming_request_leaves_nothing_reachable() -> None
         if len(sent) == 4:
             disconnect.set()
 
-    scope = hang_scope("2.3")
+    scope = http_scope("/hang", method="GET", spec_version="2.3")
     with anyio.fail_after(5):
         await app(scope, receive, send)
     assert sent[0]["type"] == "http.response.start"
@@ -251,7 +228,7 @@ async def test_client_gone_on_send_leaves_nothing_reachable() -> None:
         if sent > 3:
             raise OSError("client went away")
 
-    scope = hang_scope("2.4")
+    scope = http_scope("/hang", method="GET", spec_version="2.4")
     with anyio.fail_after(5):
         with pytest.raises(ClientDisconnect) as info:
             await app(scope, receive, send)

@@ -8,7 +8,6 @@ import typing as t
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
-import httpx
 import pytest
 from fastapi import BackgroundTasks, Depends, FastAPI, WebSocket
 from fastapi.responses import StreamingResponse
@@ -16,6 +15,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 from starlette.testclient import TestClient
+from support import client_for
 
 from fastapi_flaskcompat import (
     FlaskCompat,
@@ -27,10 +27,6 @@ from fastapi_flaskcompat import (
 from fastapi_flaskcompat.middleware import FlaskCompatMiddleware
 
 pytestmark = pytest.mark.anyio
-
-
-def client_for(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
 
 def test_installs_exactly_one_pure_asgi_middleware() -> None:
@@ -223,7 +219,7 @@ def _build_app(where: str, kind: str, log: list[str]) -> FastAPI:
 async def test_third_party_http_middleware_around_ours(where: str, kind: str) -> None:
     log: list[str] = []
     app = _build_app(where, kind, log)
-    async with client_for(app) as client:
+    async with client_for(app, raise_app_exceptions=True) as client:
         r = await client.get("/", headers={"x-id": "7"})
     assert r.status_code == 200
     assert r.json() == "dep-7"
@@ -251,7 +247,7 @@ async def test_third_party_http_middleware_around_ours(where: str, kind: str) ->
 
     # Streaming body and background task through the third-party middleware.
     log.clear()
-    async with client_for(app) as client:
+    async with client_for(app, raise_app_exceptions=True) as client:
         r = await client.get("/stream", headers={"x-id": "8"})
     assert (r.text, r.headers["x-dep"]) == ("dep-8:0;dep-8:1;", "dep-8")
     assert [e for e in log if not e.startswith("mw")] == [

@@ -12,12 +12,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import anyio
 import anyio.to_thread
-import httpx
 import pytest
 from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.requests import Request as StarletteRequest
 from starlette.testclient import TestClient
+from support import client_for
 
 from fastapi_flaskcompat import (
     FlaskCompat,
@@ -34,11 +34,6 @@ from fastapi_flaskcompat import (
 )
 
 pytestmark = pytest.mark.anyio
-
-
-def client_for(app: FastAPI) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://t")
 
 
 def who() -> str:

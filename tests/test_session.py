@@ -8,11 +8,11 @@ import threading
 import typing as t
 
 import anyio
-import httpx
 import pytest
 from fastapi import Depends, FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.testclient import TestClient
+from support import client_for
 
 from fastapi_flaskcompat import (
     FlaskCompat,
@@ -64,15 +64,10 @@ def make_app(session_where: str | None) -> tuple[FastAPI, FlaskCompat]:
     return app, compat
 
 
-def client_for(app: FastAPI) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app)
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
-
-
 @pytest.mark.parametrize("where", ["outside", "inside"])
 async def test_session_persists_across_requests_via_cookie(where: str) -> None:
     app, _ = make_app(where)
-    async with client_for(app) as client:
+    async with client_for(app, raise_app_exceptions=True) as client:
         assert (await client.post("/login/ann")).status_code == 200
         assert "session" in client.cookies
         assert (await client.get("/me")).json() == {"user": "ann", "visits": 1}
@@ -80,7 +75,7 @@ async def test_session_persists_across_requests_via_cookie(where: str) -> None:
         await client.post("/logout")
         assert (await client.get("/me")).json() == {"user": None, "visits": 1}
     # Another client (no cookie) is another session.
-    async with client_for(app) as other:
+    async with client_for(app, raise_app_exceptions=True) as other:
         assert (await other.get("/me")).json() == {"user": None, "visits": 1}
 
 
@@ -110,7 +105,7 @@ async def test_session_in_hooks_when_session_middleware_wraps_ours() -> None:
     async def status() -> t.Any:
         return session.get("last_status")
 
-    async with client_for(app) as client:
+    async with client_for(app, raise_app_exceptions=True) as client:
         await client.post("/login/cid")
         assert (await client.get("/status")).json() == 200
     assert seen == [("before", None), ("before", "cid")]
@@ -136,7 +131,7 @@ async def test_copied_request_context_carries_session_into_a_thread() -> None:
     async def flag() -> t.Any:
         return session.get("from_thread")
 
-    async with client_for(app) as client:
+    async with client_for(app, raise_app_exceptions=True) as client:
         await client.post("/login/dee")
         await client.get("/thread")
         assert (await client.get("/flag")).json() is True
@@ -148,7 +143,7 @@ async def test_concurrent_sessions_stay_apart() -> None:
     mismatches: list[str] = []
 
     async def user(i: int) -> None:
-        async with client_for(app) as client:
+        async with client_for(app, raise_app_exceptions=True) as client:
             await client.post(f"/login/u{i}")
             for visit in range(1, 4):
                 await anyio.sleep(0)
@@ -178,7 +173,7 @@ async def test_without_secret_key_reads_work_and_writes_raise_flasks_error() -> 
             errors.append(str(exc))
         return str(user)
 
-    async with client_for(app) as client:
+    async with client_for(app, raise_app_exceptions=True) as client:
         assert (await client.get("/guarded")).json() == "None"
     assert len(errors) == 1
     assert errors[0].startswith(NO_SECRET)
@@ -187,8 +182,7 @@ async def test_without_secret_key_reads_work_and_writes_raise_flasks_error() -> 
 
 async def test_without_secret_key_unguarded_write_raises() -> None:
     app, _ = make_app(None)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=True)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with client_for(app, raise_app_exceptions=True) as client:
         with pytest.raises(RuntimeError, match=NO_SECRET):
             await client.post("/login/x")
 
@@ -221,7 +215,7 @@ async def test_session_middleware_added_first_still_wraps_ours() -> None:
     async def last() -> t.Any:
         return session.get("last")
 
-    async with client_for(app) as client:
+    async with client_for(app, raise_app_exceptions=True) as client:
         await client.post("/login/eve")
         assert (await client.get("/me")).json() == {"user": "eve", "visits": 1}
         assert (await client.get("/last")).json() == "after_request"

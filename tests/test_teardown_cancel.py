@@ -6,6 +6,7 @@ from __future__ import annotations
 import anyio
 import pytest
 from fastapi import FastAPI
+from support import http_scope
 
 from fastapi_flaskcompat import FlaskCompat, g
 
@@ -37,20 +38,7 @@ async def test_cancel_during_teardown_still_runs_every_teardown_hook() -> None:
         g.user = "ann"
         return "ok"
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/",
-        "raw_path": b"/",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [],
-        "client": ("127.0.0.1", 1),
-        "server": ("t", 80),
-    }
+    scope = http_scope("/", method="GET")
     sent: list[dict[str, object]] = []
 
     async def receive() -> dict[str, object]:
