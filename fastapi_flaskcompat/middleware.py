@@ -50,15 +50,19 @@ class FlaskCompatMiddleware:
             if body is not None and body.preload is not None and not await body.preload_body():
                 return  # the client left mid-body: nobody is there to answer
             plan = compat.app_plan
-            if not (plan.before or plan.url_value_preprocessors) or not await self.preprocess(
-                ctx, responder
-            ):
+            rv = None
+            if plan.before or plan.url_value_preprocessors:
+                rv = await self.preprocess(ctx)
+            if rv is None:
                 await self.app(scope, receive, responder.send)
+            else:
+                await self.send_response(compat.make_response(rv), responder)
         except Exception as exc:
-            error = exc
-            if not responder.started:
-                await self.handle_exception(exc, ctx, responder)
-            raise
+            error = await self.handle_error(exc, ctx, responder)
+            if error is exc:
+                raise
+            if error is not None:
+                raise error from exc  # an error handler failed
         finally:
             try:
                 await ctx.async_pop(error)
@@ -79,34 +83,36 @@ class FlaskCompatMiddleware:
         finally:
             await ctx.async_pop(error)
 
-    async def preprocess(self, ctx: RequestContext, responder: _Responder) -> bool:
-        """Run the app's url_value_preprocessors and before_request hooks; True when
-        they produced the response."""
+    async def preprocess(self, ctx: RequestContext) -> t.Any:
+        """The app's url_value_preprocessors and before_request hooks; the first
+        value a hook returns, or None."""
         plan = self.compat.app_plan
-        try:
-            if plan.url_value_preprocessors:
-                request = ctx.request
-                await hooks.run_each(
-                    plan.url_value_preprocessors, request.endpoint, request.view_args
-                )
-            rv = await hooks.run_until_value(plan.before)
-        except Exception as exc:
-            await self.handle_user_exception(exc, responder)
-            return True
-        if rv is None:
-            return False
-        await self.send_response(self.compat.make_response(rv), responder)
-        return True
+        if plan.url_value_preprocessors:
+            req = ctx.request
+            await hooks.run_each(plan.url_value_preprocessors, req.endpoint, req.view_args)
+        return await hooks.run_until_value(plan.before)
 
-    async def handle_user_exception(self, exc: Exception, responder: _Responder) -> None:
-        """Answer an exception raised before the app ran, as Starlette would have
-        inside it; without a handler, ``exc`` is unhandled."""
-        ctx = responder.ctx
-        request = _starlette_request(ctx)
-        response = await errors.respond(self.compat, request, exc)
-        if response is None:
-            raise exc
-        await self.send_response(response, responder)
+    async def handle_error(
+        self, exc: Exception, ctx: RequestContext, responder: _Responder
+    ) -> Exception | None:
+        """Flask's ``handle_user_exception`` then ``handle_exception``: None when a
+        handler answered ``exc`` (no error for teardown), else the unhandled error,
+        after the 500 response went out."""
+        if responder.started:
+            return exc
+        if exc is not responder.finalize_error:
+            # Reached by exceptions from hooks (which run outside FastAPI) and by
+            # those FastAPI let through; an error raised by a handler is unhandled.
+            try:
+                response = await errors.respond(self.compat, _starlette_request(ctx), exc)
+            except Exception as handler_error:
+                exc = handler_error
+            else:
+                if response is not None:
+                    await self.send_response(response, responder)
+                    return None
+        await self.handle_exception(exc, ctx, responder)
+        return exc
 
     async def handle_exception(
         self, exc: Exception, ctx: RequestContext, responder: _Responder
@@ -140,7 +146,15 @@ _DONE = _Done()
 class _Responder:
     """Wraps ``send`` to run after_request hooks once the response is known."""
 
-    __slots__ = ("ctx", "discard", "from_error_handler", "pending", "send_downstream", "started")
+    __slots__ = (
+        "ctx",
+        "discard",
+        "finalize_error",
+        "from_error_handler",
+        "pending",
+        "send_downstream",
+        "started",
+    )
 
     def __init__(self, ctx: RequestContext, send: Send) -> None:
         self.ctx = ctx
@@ -149,6 +163,8 @@ class _Responder:
         self.started = False
         self.discard = False
         self.from_error_handler = False
+        #: An error raised by after_request: Flask answers it with the 500 path only.
+        self.finalize_error: Exception | None = None
 
     def send(self, message: Message) -> Awaitable[None]:
         # A plain function handing back the awaitable to await: no coroutine
@@ -199,8 +215,9 @@ class _Responder:
         tokens = ctx.enter() if _cv_request.get(None) is not ctx else None
         try:
             return await ctx.app.process_response(response, ctx)
-        except Exception:
+        except Exception as exc:
             if not self.from_error_handler:
+                self.finalize_error = exc
                 raise
             ctx.app.logger.exception(
                 "Request finalizing failed with an error while handling an error"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import typing as t
+
 import httpx
 import pytest
 from fastapi import FastAPI
+from support import client_for
 
 from fastapi_flaskcompat import FlaskCompat, current_app, g, has_request_context, request
 
@@ -60,3 +63,47 @@ async def test_test_request_context_inside_app_context_shares_g() -> None:
             assert request.path == "/p"
         assert not has_request_context()
         assert g.x == 1
+
+
+async def test_mounted_apps_hooks_each_run_in_their_own_contexts() -> None:
+    """main.mount("/sub", sub), both with FlaskCompat: main's after_request runs
+    inside the sub-app's send, yet sees main's current_app and g (and the
+    sub-app's hooks see the sub-app's)."""
+    main = FastAPI(title="main")
+    sub = FastAPI(title="sub")
+    main_compat = FlaskCompat(main)
+    sub_compat = FlaskCompat(sub)
+    seen: list[tuple[str, str, str | None]] = []
+
+    for compat in (main_compat, sub_compat):
+
+        @compat.before_request
+        def before() -> None:
+            g.mine = current_app.name
+
+        @compat.after_request
+        def after(response: t.Any) -> t.Any:
+            seen.append(("after", current_app.name, g.get("mine")))
+            response.headers[f"x-{current_app.name}"] = g.get("mine") or "-"
+            return response
+
+        @compat.teardown_request
+        def teardown(exc: BaseException | None) -> None:
+            seen.append(("teardown", current_app.name, g.get("mine")))
+
+    @sub.get("/x")
+    async def x() -> str:
+        return current_app.name
+
+    main.mount("/sub", sub)
+    async with client_for(main) as client:
+        r = await client.get("/sub/x")
+    assert r.json() == "sub"
+    assert (r.headers["x-main"], r.headers["x-sub"]) == ("main", "sub")
+    assert seen == [
+        ("after", "sub", "sub"),
+        ("after", "main", "main"),
+        ("teardown", "sub", "sub"),
+        ("teardown", "main", "main"),
+    ]
+    assert not has_request_context()

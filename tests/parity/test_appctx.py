@@ -6,6 +6,7 @@ Ported from Flask 3.1's tests/test_appctx.py and tests/test_reqctx.py.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import typing as t
 
@@ -312,3 +313,42 @@ async def test_async_with_passes_the_exception_to_teardown() -> None:
     theirs, ours = results
     assert ours == theirs
     assert theirs == ([("req", "KeyError"), ("app", "KeyError")], (False, False, None))
+
+
+def _pop_in_wrong_order(api: Api, app: t.Any, kind: str) -> tuple[str | None, bool]:
+    make = app.app_context if kind == "app" else app.test_request_context
+    first, second = make(), make()
+    first.push()
+    second.push()
+    try:
+        first.pop()
+        error = None
+    except AssertionError as e:
+        error = str(e).split(" (")[0]  # the reprs of the two contexts differ
+    # As Flask, the wrong pop still unbound what ``first`` had bound.
+    return error, api.has_app_context()
+
+
+@pytest.mark.parametrize("kind", ["app", "request"])
+def test_popping_the_wrong_context_raises_flasks_error(kind: str) -> None:
+    # Each run in a Context of its own: what the misordered pops leave bound dies with it.
+    results = [
+        contextvars.copy_context().run(_pop_in_wrong_order, api, app, kind)
+        for api, app in both_apps()
+    ]
+    theirs, ours = results
+    assert ours == theirs
+    assert theirs[0] == f"Popped wrong {kind} context."
+
+
+@pytest.mark.parametrize("kind", ["app", "request"])
+def test_popping_a_context_never_pushed_is_a_clear_error(kind: str) -> None:
+    """Flask lets an IndexError/LookupError escape; ours says what happened."""
+    from fastapi import FastAPI
+
+    from fastapi_flaskcompat import FlaskCompat
+
+    app = FlaskCompat(FastAPI(title="a"))
+    ctx = app.app_context() if kind == "app" else app.test_request_context()
+    with pytest.raises(AssertionError, match=f"Popped wrong {kind} context.*is not pushed"):
+        ctx.pop()

@@ -14,6 +14,7 @@ import typing as t
 import flask
 import pytest
 from fastapi.responses import PlainTextResponse
+from support import client_for
 from werkzeug.datastructures import Headers
 
 from .harness import (
@@ -479,3 +480,52 @@ async def test_after_request_and_teardown_on_routing_errors(path: str, method: s
 
     assert allowed(ours) == allowed(theirs) - {"HEAD", "OPTIONS"}
     assert ours.body.startswith(b'{"detail":')
+
+
+@pytest.mark.parametrize("when", ["before_first_request", "after_first_request"])
+async def test_hooks_appended_to_the_registries_directly_run(when: str) -> None:
+    """Flask-Caching and others append to ``before_request_funcs[None]`` and
+    ``after_request_funcs[None]`` themselves, also once the app has served."""
+
+    def register(app: t.Any, ev: list[t.Any]) -> None:
+        app.before_request_funcs.setdefault(None, []).append(lambda: ev.append("before"))
+
+        def after(response: t.Any) -> t.Any:
+            ev.append("after")
+            response.headers["X-A"] = "appended"
+            return response
+
+        app.after_request_funcs[None].append(after)
+        app.teardown_request_funcs[None].append(lambda exc: ev.append("teardown"))
+        app.teardown_appcontext_funcs.append(lambda exc: ev.append("appcontext"))
+
+    events: dict[str, list[t.Any]] = {}
+    observed = {}
+    for side in ("flask", "ours"):
+        ev: list[t.Any] = []
+
+        def setup(api: Api, app: t.Any, _: list[t.Any], ev: list[t.Any] = ev) -> t.Any:
+            if when == "before_first_request":
+                register(app, ev)
+            return None
+
+        if side == "flask":
+            flask_app = build_flask(setup, ev)
+            client = flask_app.test_client()
+            client.get("/")
+            if when == "after_first_request":
+                register(flask_app, ev)
+            r = client.get("/")
+            observed[side] = (r.status_code, r.headers.get("X-A"))
+        else:
+            compat = build_compat(setup, ev)
+            async with client_for(compat.fastapi_app) as client:
+                await client.get("/")
+                if when == "after_first_request":
+                    register(compat, ev)
+                r2 = await client.get("/")
+            observed[side] = (r2.status_code, r2.headers.get("x-a"))
+        events[side] = ev
+    assert observed["ours"] == observed["flask"] == (200, "appended")
+    assert events["ours"] == events["flask"]
+    assert events["flask"][-4:] == ["before", "after", "teardown", "appcontext"]
