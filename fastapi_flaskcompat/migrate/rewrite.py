@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import copy
 import difflib
 import os
 import tempfile
@@ -245,13 +244,36 @@ def _transformer(coverage: Coverage, p: _Plan, source_module: cst.Module) -> t.A
     import libcst as cst_
 
     def dotted(name: str) -> t.Any:
-        return cst_.parse_expression(name)
+        head, *rest = name.split(".")
+        node: t.Any = cst_.Name(head)
+        for part in rest:
+            node = cst_.Attribute(value=node, attr=cst_.Name(part))
+        return node
+
+    _descend = (
+        cst_.Module,
+        cst_.BaseCompoundStatement,
+        cst_.BaseSuite,
+        cst_.Else,
+        cst_.Finally,
+        cst_.ExceptHandler,
+        cst_.ExceptStarHandler,
+        cst_.MatchCase,
+    )
 
     class Codemod(cst_.CSTTransformer):
         def __init__(self) -> None:
             super().__init__()
             self.depth = 0
             self.changes = 0
+            # Without flask.X uses to rewrite, only statements can hold what changes:
+            # not descending into expressions makes the visit several times cheaper.
+            self.prune = not p.renames
+
+        def on_visit(self, node: t.Any) -> bool:
+            if self.prune and not isinstance(node, _descend):
+                return False
+            return bool(super().on_visit(node))
 
         def visit_IndentedBlock(self, node: t.Any) -> None:
             self.depth += 1
@@ -472,14 +494,17 @@ class _Normalize(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
-def verify(old: ast.Module, new_source: bytes, coverage: Coverage, p: _Plan) -> str | None:
-    """None when ``new_source`` is ``old`` with exactly the planned changes, else why not."""
+def verify(old: bytes | ast.Module, new_source: bytes, coverage: Coverage, p: _Plan) -> str | None:
+    """None when ``new_source`` is ``old`` with exactly the planned changes, else why not.
+
+    A parsed ``old`` is used up (normalized in place).
+    """
     try:
         new = ast.parse(new_source)
     except (SyntaxError, ValueError) as exc:
         return f"the rewritten module does not parse ({exc})"
     before = _Normalize(p.alias, p.renames)
-    old_body = ast.dump(before.visit(_copy(old)))
+    old_body = ast.dump(before.visit(ast.parse(old) if isinstance(old, bytes) else old))
     after = _Normalize(None, {})
     new_body = ast.dump(after.visit(new))
     if old_body != new_body:
@@ -498,11 +523,6 @@ def verify(old: ast.Module, new_source: bytes, coverage: Coverage, p: _Plan) -> 
     if sorted(expected) != sorted(after.bindings):
         return "the rewritten imports do not bind the expected names"
     return None
-
-
-def _copy(tree: ast.Module) -> ast.Module:
-    # The normalizer edits in place; the caller's tree stays as parsed.
-    return copy.deepcopy(tree)
 
 
 # -- one file, many files -------------------------------------------------------------

@@ -99,8 +99,10 @@ def _conventional_kind(name: str) -> str | None:
     return None
 
 
-class ModuleScanner(ast.NodeVisitor):
+class ModuleScanner:
     """Collect the uses of one parsed module (``scan_tree``)."""
+
+    claimed: set[int]
 
     def __init__(self, coverage: Coverage) -> None:
         self.coverage = coverage
@@ -111,28 +113,54 @@ class ModuleScanner(ast.NodeVisitor):
         self.not_flask: set[str] = set()
         self.uses_flask = False
 
-    # -- first pass: what the names are ------------------------------------------
+    # -- one walk: the imports and assignments now, the uses once names are known --
 
-    def collect(self, tree: ast.Module) -> None:
+    def scan(self, tree: ast.Module) -> None:
         assigned: list[tuple[list[ast.expr], ast.Call]] = []
+        candidates: list[ast.AST] = []
         for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                self._import(node)
-            elif isinstance(node, ast.ImportFrom):
-                self._import_from(node)
-            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                assigned.append((node.targets, node.value))
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Call):
-                assigned.append(([node.target], node.value))
+            kind = type(node)
+            if kind is ast.Attribute or kind is ast.Subscript:
+                candidates.append(node)
+            elif kind is ast.Call:
+                if type(node.func) is ast.Attribute:  # type: ignore[attr-defined]
+                    candidates.append(node)
+            elif kind is ast.Import:
+                self._import(node)  # type: ignore[arg-type]
+            elif kind is ast.ImportFrom:
+                self._import_from(node)  # type: ignore[arg-type]
+            elif kind is ast.Assign or kind is ast.AnnAssign:
+                value = node.value  # type: ignore[attr-defined]
+                if type(value) is ast.Call:
+                    targets = node.targets if kind is ast.Assign else [node.target]  # type: ignore[attr-defined]
+                    assigned.append((targets, value))
         for targets, call in assigned:
-            kind = self._constructed(call)
+            made = self._constructed(call)
             for target in targets:
                 if not isinstance(target, ast.Name):
                     continue
-                if kind in ("app", "blueprint"):
-                    self.receivers[target.id] = kind
-                elif kind == "not flask":
+                if made in ("app", "blueprint"):
+                    self.receivers[target.id] = made
+                elif made == "not flask":
                     self.not_flask.add(target.id)
+        if not (self.uses_flask or self.modules):
+            return
+        # Breadth-first: a parent is handled before its children, which it may claim.
+        self.claimed: set[int] = set()
+        for node in candidates:
+            if id(node) in self.claimed:
+                continue
+            if isinstance(node, ast.Attribute):
+                self._attribute(node)
+            elif isinstance(node, ast.Subscript):
+                self._subscript(node)
+            else:
+                self._call(t.cast(ast.Call, node))
+
+    def _claim(self, node: ast.expr) -> None:
+        while isinstance(node, ast.Attribute):
+            self.claimed.add(id(node))
+            node = node.value
 
     def _constructed(self, call: ast.Call) -> str | None:
         parts = _dotted(call.func)
@@ -232,51 +260,44 @@ class ModuleScanner(ast.NodeVisitor):
             kind = _conventional_kind(name)
         return kind
 
-    def visit_Subscript(self, node: ast.Subscript) -> None:
+    def _subscript(self, node: ast.Subscript) -> None:
         key = node.slice
         if isinstance(key, ast.Constant) and isinstance(key.value, str):
             owner = self._config_owner(node.value)
             if owner is not None:
                 self._config_key(node.lineno, owner, key.value)
+                self._claim(node.value)
+
+    def _call(self, node: ast.Call) -> None:
+        func = t.cast(ast.Attribute, node.func)
+        first = node.args[0] if node.args else None
+        if (
+            func.attr in _CONFIG_GETTERS
+            and isinstance(first, ast.Constant)
+            and isinstance(first.value, str)
+        ):
+            owner = self._config_owner(func.value)
+            if owner is not None:
+                self._config_key(node.lineno, owner, first.value)
+                self._claim(func)
                 return
-        self.generic_visit(node)
+        if func.attr in _HANDLER_METHODS and isinstance(func.value, ast.Name):
+            kind = self.receiver_kind(func.value.id)
+            if kind is not None:
+                if func.attr in BLUEPRINT_ONLY:
+                    kind = "blueprint"
+                what = ast.unparse(first) if first is not None else ""
+                if len(what) > 40:
+                    what = "..."
+                verdict = self.coverage.app_attribute(func.attr, kind)
+                self.add(node.lineno, f"{kind}.{func.attr}({what})", verdict)
+                self._claim(func)
 
-    def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
-        if isinstance(func, ast.Attribute):
-            first = node.args[0] if node.args else None
-            if (
-                func.attr in _CONFIG_GETTERS
-                and isinstance(first, ast.Constant)
-                and isinstance(first.value, str)
-            ):
-                owner = self._config_owner(func.value)
-                if owner is not None:
-                    self._config_key(node.lineno, owner, first.value)
-                    for arg in [*node.args[1:], *(k.value for k in node.keywords)]:
-                        self.visit(arg)
-                    return
-            if func.attr in _HANDLER_METHODS and isinstance(func.value, ast.Name):
-                kind = self.receiver_kind(func.value.id)
-                if kind is not None:
-                    if func.attr in BLUEPRINT_ONLY:
-                        kind = "blueprint"
-                    what = ast.unparse(first) if first is not None else ""
-                    if len(what) > 40:
-                        what = "..."
-                    verdict = self.coverage.app_attribute(func.attr, kind)
-                    self.add(node.lineno, f"{kind}.{func.attr}({what})", verdict)
-                    for arg in [*node.args, *(k.value for k in node.keywords)]:
-                        self.visit(arg)
-                    return
-        self.generic_visit(node)
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
+    def _attribute(self, node: ast.Attribute) -> None:
         parts = _dotted(node)
-        if parts is None:
-            self.generic_visit(node)
-            return
-        self._chain(node.lineno, parts)
+        if parts is not None:
+            self._claim(node)
+            self._chain(node.lineno, parts)
 
     def _chain(self, line: int, parts: list[str]) -> None:
         root = parts[0]
@@ -340,9 +361,7 @@ class ModuleScanner(ast.NodeVisitor):
 def scan_tree(tree: ast.Module, coverage: Coverage) -> list[Use]:
     """The uses of Flask's API in a parsed module, in source order."""
     scanner = ModuleScanner(coverage)
-    scanner.collect(tree)
-    if scanner.uses_flask or scanner.modules:
-        scanner.visit(tree)
+    scanner.scan(tree)
     return sorted(scanner.uses.values(), key=lambda u: (u.line, u.name))
 
 
@@ -358,7 +377,9 @@ def scan_source(source: bytes | str, coverage: Coverage, path: str = "<string>")
     except (ValueError, RecursionError, MemoryError) as exc:
         report.error = f"does not parse: {exc}"
         return report
-    report.uses = scan_tree(tree, coverage)
+    # Parsed all the same: a module that does not parse is worth reporting.
+    if isinstance(source, str) or b"flask" in source or b"werkzeug" in source:
+        report.uses = scan_tree(tree, coverage)
     return report
 
 
