@@ -26,8 +26,11 @@ from __future__ import annotations
 import ast
 import contextlib
 import difflib
+import io
 import os
+import re
 import tempfile
+import tokenize
 import typing as t
 import warnings
 from collections import Counter
@@ -352,7 +355,26 @@ def _transformer(coverage: Coverage, p: _Plan, source_module: cst.Module) -> t.A
                         )
                     )
                 return cst_.FlattenSentinel(lines + self._lines(extra_lines))
-            fixed = [
+            line = updated.with_changes(body=self._semicolons(new_body, body))
+            if extra_lines:
+                return cst_.FlattenSentinel([line, *self._lines(extra_lines)])
+            return line
+
+        def leave_SimpleStatementSuite(self, original: t.Any, updated: t.Any) -> t.Any:
+            # `if x: from flask import g`: the split stays on the line.
+            body = list(updated.body)
+            new_body: list[t.Any] = []
+            changed = False
+            for stmt in body:
+                split = self._split(stmt) if isinstance(stmt, cst_.ImportFrom) else None
+                changed = changed or split is not None
+                new_body.extend(split if split is not None else [stmt])
+            if not changed:
+                return updated
+            return updated.with_changes(body=self._semicolons(new_body, body))
+
+        def _semicolons(self, new_body: list[t.Any], body: list[t.Any]) -> list[t.Any]:
+            return [
                 s.with_changes(
                     semicolon=cst_.Semicolon(whitespace_after=cst_.SimpleWhitespace(" "))
                 )
@@ -360,10 +382,6 @@ def _transformer(coverage: Coverage, p: _Plan, source_module: cst.Module) -> t.A
                 else s.with_changes(semicolon=body[-1].semicolon)
                 for i, s in enumerate(new_body)
             ]
-            line = updated.with_changes(body=fixed)
-            if extra_lines:
-                return cst_.FlattenSentinel([line, *self._lines(extra_lines)])
-            return line
 
         def _lines(self, stmts: list[t.Any]) -> list[t.Any]:
             return [cst_.SimpleStatementLine(body=[s]) for s in stmts]
@@ -545,28 +563,143 @@ def rewrite_source(source: bytes, coverage: Coverage, path: str = "<string>") ->
         result.notes += p.notes
         if p.empty:
             return result
-        libcst = _libcst()
-        try:
-            module = libcst.parse_module(source)
-        except libcst.ParserSyntaxError as exc:
-            result.outcome = SKIPPED
-            result.notes.append(f"libcst cannot parse it: {exc.message}")
-            return result
-        codemod = _transformer(coverage, p, module)
-        new_module = module.visit(codemod)
-        new = new_module.bytes
-        if new == source:
-            return result
-        why = verify(tree, new, coverage, p)
+        spliced = None if p.renames else _splice(source, tree, coverage, p)
+        if spliced is not None:
+            new, encoding, changes, why = spliced
+        else:
+            libcst = _libcst()
+            try:
+                module = libcst.parse_module(source)
+            except libcst.ParserSyntaxError as exc:
+                result.outcome = SKIPPED
+                result.notes.append(f"libcst cannot parse it: {exc.message}")
+                return result
+            codemod = _transformer(coverage, p, module)
+            new = module.visit(codemod).bytes
+            encoding, changes = module.encoding, codemod.changes
+            why = None if new == source else verify(tree, new, coverage, p)
     if why is not None:
         result.outcome = REFUSED
         result.notes.append(why)
         return result
+    if new == source:
+        return result
     result.outcome = REWRITTEN
     result.old, result.new = source, new
-    result.encoding = module.encoding
-    result.changes = codemod.changes
+    result.encoding = encoding
+    result.changes = changes
     return result
+
+
+# -- the fast path: each import on its own lines ----------------------------------------
+
+_AFTER = re.compile(r"[ \t]*(#[^\r\n]*)?(\r\n|\r|\n)?")
+_HEADER = "if 1:"
+
+
+def _splice(
+    source: bytes, tree: ast.Module, coverage: Coverage, p: _Plan
+) -> tuple[bytes, str, int, str | None] | None:
+    """Rewrite each flask from-import alone, with libcst on its own lines, and put the
+    result back in place; the rest of the file is not re-generated.
+
+    None when an import shares a line with other code (or the encoding does
+    not round-trip): the caller then runs the codemod on the whole module.
+    """
+    encoding = tokenize.detect_encoding(io.BytesIO(source).readline)[0]
+    try:
+        text = source.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    if text.encode(encoding) != source:
+        return None
+    lines = io.StringIO(text, newline="").readlines()
+    nodes = sorted(
+        (
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom)
+            and (module := _flask_module(n))
+            and any(
+                a.name != "*" and coverage.target(canonical_flask_name(module, a.name))
+                for a in n.names
+            )
+        ),
+        key=lambda n: n.lineno,
+    )
+    libcst = _libcst()
+    edits: list[tuple[int, int, str]] = []
+    for node in nodes:
+        first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+        head, tail = lines[first], lines[last]
+        before = head.encode("utf-8")[: node.col_offset]
+        after = tail.encode("utf-8")[node.end_col_offset or 0 :].decode("utf-8", "replace")
+        if before.strip(b" \t") or not _AFTER.fullmatch(after):
+            return None
+        snippet = "".join(lines[first : last + 1])
+        newline = _line_end(tail) or _line_end(lines[0]) or "\n"
+        added_newline = not _line_end(tail)
+        if added_newline:
+            snippet += newline
+        prefix = _HEADER + newline if before else ""
+        try:
+            module = libcst.parse_module(prefix + snippet)
+        except libcst.ParserSyntaxError:
+            return None
+        out = module.visit(_transformer(coverage, p, module)).code
+        if not out.startswith(prefix):
+            return None
+        out = out[len(prefix) :]
+        if added_newline and out.endswith(newline):
+            out = out[: -len(newline)]
+        why = _verify_import(prefix, snippet, out, coverage)
+        if why is not None:
+            return source, encoding, 0, why
+        edits.append((first, last, out))
+    for first, last, out in reversed(edits):
+        lines[first : last + 1] = [out]
+    new = "".join(lines).encode(encoding)
+    try:
+        ast.parse(new)
+    except (SyntaxError, ValueError) as exc:
+        return new, encoding, len(edits), f"the rewritten module does not parse ({exc})"
+    return new, encoding, len(edits), None
+
+
+def _line_end(line: str) -> str:
+    for end in ("\r\n", "\n", "\r"):
+        if line.endswith(end):
+            return end
+    return ""
+
+
+def _verify_import(prefix: str, old: str, new: str, coverage: Coverage) -> str | None:
+    """The replacement of one import statement binds the names the original did,
+    from the expected modules, and is nothing but imports."""
+
+    def bindings(code: str) -> list[tuple[str, str]] | None:
+        body = ast.parse(prefix + code).body
+        if prefix:
+            body = t.cast(ast.If, body[0]).body
+        out = []
+        for stmt in body:
+            if not isinstance(stmt, ast.ImportFrom) or stmt.level:
+                return None
+            out += [(a.asname or a.name, f"{stmt.module}.{a.name}") for a in stmt.names]
+        return sorted(out)
+
+    try:
+        got = bindings(new)
+    except SyntaxError as exc:
+        return f"a rewritten import does not parse ({exc})"
+    expected = []
+    for local, origin in bindings(old) or []:
+        module, _, name = origin.rpartition(".")
+        target = coverage.target(canonical_flask_name(module, name))
+        expected.append((local, f"{target}.{name}" if target else origin))
+    if got != sorted(expected):
+        return "the rewritten imports do not bind the expected names"
+    return None
 
 
 def rewrite_file(full: str, rel: str, coverage: Coverage) -> FileRewrite:

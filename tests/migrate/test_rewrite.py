@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import os
+import typing as t
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,17 @@ def test_pragmas_stay_on_both_halves_and_semicolons_stay_on_one_line() -> None:
         "from fastapi_flaskcompat import g  # noqa: F401\n"
         "from flask import Flask  # noqa: F401\n"
         "import os; from fastapi_flaskcompat import abort; from flask import json; x = 1\n"
+    )
+
+
+def test_one_line_blocks() -> None:
+    src = (
+        "try: from flask import g, Flask\nexcept ImportError: pass\nif 1: from flask import abort\n"
+    )
+    assert rewritten(src) == (
+        "try: from fastapi_flaskcompat import g; from flask import Flask\n"
+        "except ImportError: pass\n"
+        "if 1: from fastapi_flaskcompat import abort\n"
     )
 
 
@@ -184,25 +196,60 @@ def test_verify_rejects_changes_outside_the_imports() -> None:
     assert "parse" in why(b"from (\n")
 
 
+def _buggy_split(codemod: t.Any) -> None:
+    import libcst
+
+    split = codemod._split
+
+    def wrong_name(stmt: t.Any) -> t.Any:  # a bug: imports another name
+        out = split(stmt)
+        if out:
+            first = out[0]
+            alias = first.names[0].with_changes(name=libcst.Name("session"))
+            out[0] = first.with_changes(names=[alias, *first.names[1:]])
+        return out
+
+    codemod._split = wrong_name
+
+
+def _buggy_integers(codemod: t.Any) -> None:
+    import libcst
+
+    codemod.prune = False
+    codemod.leave_Integer = lambda o, u: libcst.Integer("2")  # a bug: changes code
+
+
+@pytest.mark.parametrize(
+    ("source", "bug", "why"),
+    [
+        # Each import on its own lines: rewritten alone, spliced back.
+        (b"from flask import g, Flask\nx = 1\n", _buggy_split, "do not bind the expected"),
+        # Shares a line with other code: the whole module goes through the codemod.
+        (b"import os; from flask import g\nx = 1\n", _buggy_integers, "differs outside"),
+        (b"import os; from flask import g\nx = 1\n", _buggy_split, "do not bind the expected"),
+    ],
+)
 def test_a_rewrite_that_does_not_verify_is_not_written(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    source: bytes,
+    bug: t.Callable[[t.Any], None],
+    why: str,
 ) -> None:
     path = tmp_path / "m.py"
-    path.write_bytes(b"from flask import g\nx = 1\n")
+    path.write_bytes(source)
     real = rw._transformer
 
-    def broken(coverage: Coverage, p: rw._Plan, module: object) -> object:
-        codemod = real(coverage, p, module)  # type: ignore[arg-type]
-        import libcst
-
-        codemod.prune = False
-        codemod.leave_Integer = lambda o, u: libcst.Integer("2")  # a bug: changes code
+    def broken(*args: t.Any) -> t.Any:
+        codemod = real(*args)
+        bug(codemod)
         return codemod
 
     monkeypatch.setattr(rw, "_transformer", broken)
     assert main(["rewrite", str(tmp_path)]) == 2
-    assert path.read_bytes() == b"from flask import g\nx = 1\n"
-    assert "differs outside the imports" in capsys.readouterr().err
+    assert path.read_bytes() == source
+    assert why in capsys.readouterr().err
 
 
 def test_check_and_diff_never_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -283,3 +330,16 @@ def test_golden_rewrite_tree_has_no_stale_files() -> None:
         p.relative_to(GOLDEN / "rewrite").as_posix() for p in (GOLDEN / "rewrite").rglob("*.py")
     }
     assert present == listed
+
+
+def test_parallel_rewrite_of_a_large_tree(tmp_path: Path) -> None:
+    from fastapi_flaskcompat.migrate.scan import PARALLEL_MIN
+
+    for i in range(PARALLEL_MIN + 20):
+        (tmp_path / f"m{i}.py").write_text(f"from flask import g, Flask\nx{i} = g.get('a')\n")
+    assert main(["rewrite", str(tmp_path), "--jobs", "2"]) == 0
+    for i in range(PARALLEL_MIN + 20):
+        assert (tmp_path / f"m{i}.py").read_text() == (
+            f"from fastapi_flaskcompat import g\nfrom flask import Flask\nx{i} = g.get('a')\n"
+        )
+    assert main(["rewrite", str(tmp_path), "--check", "--jobs", "2"]) == 0
