@@ -563,7 +563,7 @@ def rewrite_source(source: bytes, coverage: Coverage, path: str = "<string>") ->
         result.notes += p.notes
         if p.empty:
             return result
-        spliced = None if p.renames else _splice(source, tree, coverage, p)
+        spliced = _splice(source, tree, coverage, p)
         if spliced is not None:
             new, encoding, changes, why = spliced
         else:
@@ -656,14 +656,79 @@ def _splice(
         if why is not None:
             return source, encoding, 0, why
         edits.append((first, last, out))
-    for first, last, out in reversed(edits):
+    inline: dict[int, list[tuple[int, int, str]]] = {}
+    if p.renames and not _splice_uses(lines, tree, p, edits, inline):
+        return None
+    for index, spans in inline.items():
+        line = lines[index].encode("utf-8")
+        for start, end, name in sorted(spans, reverse=True):
+            line = line[:start] + name.encode("utf-8") + line[end:]
+        lines[index] = line.decode("utf-8")
+    for first, last, out in sorted(edits, reverse=True):
         lines[first : last + 1] = [out]
     new = "".join(lines).encode(encoding)
+    changes = len(edits) + sum(map(len, inline.values()))
+    if p.renames:
+        return new, encoding, changes, verify(tree, new, coverage, p)
     try:
         ast.parse(new)
     except (SyntaxError, ValueError) as exc:
-        return new, encoding, len(edits), f"the rewritten module does not parse ({exc})"
-    return new, encoding, len(edits), None
+        return new, encoding, changes, f"the rewritten module does not parse ({exc})"
+    return new, encoding, changes, None
+
+
+def _splice_uses(
+    lines: list[str],
+    tree: ast.Module,
+    p: _Plan,
+    edits: list[tuple[int, int, str]],
+    inline: dict[int, list[tuple[int, int, str]]],
+) -> bool:
+    """The ``import flask`` edit and the ``flask.X`` spans to replace; False when some
+    use is not plainly ``flask.X`` on one line (the codemod then does the module)."""
+    imp = next(
+        s
+        for s in tree.body
+        if isinstance(s, ast.Import) and any(a.name == "flask" for a in s.names)
+    )
+    first, last = imp.lineno - 1, (imp.end_lineno or imp.lineno) - 1
+    head, tail = lines[first].encode("utf-8"), lines[last]
+    after = tail.encode("utf-8")[imp.end_col_offset or 0 :].decode("utf-8", "replace")
+    if head[: imp.col_offset].strip(b" \t") or not _AFTER.fullmatch(after):
+        return False
+    names = ", ".join(
+        n if local == n else f"{n} as {local}"
+        for local, n in sorted(p.add.items(), key=lambda kv: (kv[1], kv[0]))
+    )
+    added = f"from fastapi_flaskcompat import {names}" if names else ""
+    if p.drop_import:
+        if first != last:
+            return False
+        end = imp.end_col_offset or 0
+        replaced = head[: imp.col_offset] + added.encode("utf-8") + head[end:]
+        edits.append((first, last, replaced.decode("utf-8")))
+    elif added:
+        newline = _line_end(tail)
+        if not newline:
+            return False
+        edits.append((first, last, "".join(lines[first : last + 1]) + added + newline))
+    expected = {n: f"{p.alias}.{n}".encode() for n in p.renames}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == p.alias
+            and node.attr in p.renames
+        ):
+            end = node.end_col_offset or 0
+            index = node.lineno - 1
+            if node.end_lineno != node.lineno:
+                return False
+            if lines[index].encode("utf-8")[node.col_offset : end] != expected[node.attr]:
+                return False
+            inline.setdefault(index, []).append((node.col_offset, end, p.renames[node.attr]))
+    edited = {i for f, la, _ in edits for i in range(f, la + 1)}
+    return not (edited & inline.keys())
 
 
 def _line_end(line: str) -> str:

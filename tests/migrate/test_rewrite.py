@@ -343,3 +343,51 @@ def test_parallel_rewrite_of_a_large_tree(tmp_path: Path) -> None:
             f"from fastapi_flaskcompat import g\nfrom flask import Flask\nx{i} = g.get('a')\n"
         )
     assert main(["rewrite", str(tmp_path), "--check", "--jobs", "2"]) == 0
+
+
+def test_imports_on_their_own_lines_are_rewritten_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path: libcst sees only the import's lines, the rest stays as bytes."""
+    seen: list[str] = []
+    real = rw._transformer
+
+    def recording(coverage: Coverage, p: t.Any, module: t.Any) -> t.Any:
+        seen.append(module.code)
+        return real(coverage, p, module)
+
+    monkeypatch.setattr(rw, "_transformer", recording)
+    src = (
+        "x = 1\nfrom flask import g, Flask  # c\n"
+        "def f():\n    from flask import (\n        request,\n    )\n"
+    )
+    assert rewritten(src) == (
+        "x = 1\nfrom fastapi_flaskcompat import g\nfrom flask import Flask  # c\n"
+        "def f():\n    from fastapi_flaskcompat import (\n        request,\n    )\n"
+    )
+    assert seen == [
+        "from flask import g, Flask  # c\n",
+        "if 1:\n    from flask import (\n        request,\n    )\n",
+    ]
+    seen.clear()
+    src = "import flask\n\n\ndef f(x):\n    return flask.g.user, flask.request.args[x]\n"
+    assert rewritten(src) == (
+        "from fastapi_flaskcompat import g, request\n\n\n"
+        "def f(x):\n    return g.user, request.args[x]\n"
+    )
+    assert seen == []  # no libcst at all
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (
+            "import flask\nx = f'{flask.g.user}'\n",
+            "from fastapi_flaskcompat import g\nx = f'{g.user}'\n",
+        ),
+        (
+            "import flask\nx = (flask\n     .g)\ny = flask . request\n",
+            "from fastapi_flaskcompat import g, request\nx = (g)\ny = request\n",
+        ),
+    ],
+)
+def test_import_flask_uses_in_odd_places(source: str, expected: str) -> None:
+    assert rewritten(source) == expected
