@@ -106,8 +106,10 @@ def test_the_ported_modules_import_this_library(
     assert original.db.g is flask.g and ported.db.g is fastapi_flaskcompat.g
     assert ported.auth.session is fastapi_flaskcompat.session
     assert ported.resources.current_app is fastapi_flaskcompat.current_app
-    # Not covered: stays on flask.
-    assert ported.auth.Blueprint is flask.Blueprint
+    # Not covered (in the coverage the corpus was rewritten with): stays on flask.
+    if pinned_coverage().target("flask.Blueprint") is None:
+        assert ported.auth.Blueprint is flask.Blueprint
+    assert ported.auth.render_template is flask.render_template
 
 
 def flask_app(c: Corpus, database: Path) -> flask.Flask:
