@@ -641,7 +641,7 @@ class Coverage:
         return Verdict(MISSING, "fastapi_flaskcompat's request has no such attribute")
 
     def extension(self, module: str) -> Verdict:
-        return self._bridged(EXTENSION_NOTE)
+        return self._bridged(EXTENSION_NOTE, "keep the extension")
 
     def werkzeug_local(self, name: str) -> Verdict:
         status, note = WERKZEUG_LOCAL.get(name, (MISSING, _GENERIC_MISSING))
@@ -651,8 +651,8 @@ class Coverage:
         caveat = CAVEATS.get(key)
         return Verdict(CAVEAT, caveat) if caveat else Verdict(COVERED)
 
-    def _bridged(self, note: str) -> Verdict:
-        how = "keep the flask import; FlaskCompat(app, bridge_flask=True) serves it"
+    def _bridged(self, note: str, keep: str = "keep the flask import") -> Verdict:
+        how = f"{keep}; FlaskCompat(app, bridge_flask=True) serves it"
         if not self.bridge:
             how += _NO_BRIDGE_YET
         return Verdict(BRIDGE, f"{how}; {note}" if note else how)
