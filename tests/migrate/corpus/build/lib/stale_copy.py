@@ -1,0 +1,2 @@
+# Build output: never scanned.
+from flask import g  # noqa: F401

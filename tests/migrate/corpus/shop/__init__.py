@@ -1,0 +1,1 @@
+"""An online shop laid out like a cookiecutter Flask project."""
