@@ -135,16 +135,23 @@ async def handle_http_exception(app: FlaskCompat, exc: HTTPException) -> t.Any:
 
 
 async def handle_user_exception(app: FlaskCompat, exc: Exception) -> t.Any:
-    """Flask's ``handle_user_exception``: a view-style return value, or :class:`NotHandled`.
-
-    A FastAPI/Starlette ``HTTPException`` no Flask handler takes is
-    :class:`NotHandled` too, so FastAPI's handler answers it as before.
+    """Flask's ``handle_user_exception``: a Flask handler's return value, or
+    :class:`NotHandled` when no Flask handler takes ``exc`` (then FastAPI's
+    handler for it answers: for a Werkzeug exception, by default its own
+    response, as Flask answers it).
     """
     if isinstance(exc, BadRequestKeyError) and (app.debug or app.config["TRAP_BAD_REQUEST_ERRORS"]):
         exc.show_exception = True
     if isinstance(exc, HTTPException):
         if not trap_http_exception(app, exc):
-            return await handle_http_exception(app, exc)
+            if exc.code is None or isinstance(exc, RoutingException):
+                raise NotHandled()
+            handler = find_error_handler(app, exc, _blueprints())
+            if handler is None:
+                # The FastAPI handler for it answers: by default the exception's own
+                # response, as Flask's; a FastAPI handler the app registered, if any.
+                raise NotHandled()
+            return await call(handler, exc)
     elif isinstance(exc, StarletteHTTPException) and app.error_handler_spec:
         flask_exc = as_werkzeug(exc)
         if not trap_http_exception(app, flask_exc):
