@@ -138,7 +138,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     args = parser.parse_args()
     print(banner(f"http://{args.host}:{args.port}"), flush=True)
     uvicorn.run(app, host=args.host, port=args.port)
