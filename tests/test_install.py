@@ -8,6 +8,7 @@ only (pip reaches the package index, as a user's does).
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shlex
@@ -194,7 +195,7 @@ def test_readme_first_command_serves_the_urls_it_prints(
             headers: dict[str, str] = {}
             data = None
             url = words[-1]
-            for flag, value in zip(words, words[1:], strict=False):
+            for flag, value in itertools.pairwise(words):
                 if flag == "-H":
                     name, _, header_value = value.partition(":")
                     headers[name.strip()] = header_value.strip()
