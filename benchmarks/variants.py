@@ -253,6 +253,22 @@ def _lib_args() -> Target:
     return Target(asgi=app)
 
 
+def _lib_g_and_args() -> Target:
+    """The endpoint of a typical ported helper: writes g, reads it and request.args."""
+    fc = _lib()
+    g, request = fc.g, fc.request
+    app = FastAPI()
+
+    @app.get("/item")
+    async def item() -> dict[str, str]:
+        g.x = 1
+        g.q = request.args.get("q")
+        return {"q": g.q}
+
+    fc.FlaskCompat(app)
+    return Target(asgi=app)
+
+
 def _lib_json() -> Target:
     fc = _lib()
     request = fc.request
@@ -440,6 +456,7 @@ VARIANTS: list[Variant] = [
     ),
     Variant("flaskcompat, g write+read", "flaskcompat", BARE, GET, _lib_g(False)),
     Variant("flaskcompat, request.args", "flaskcompat", BARE, GET, _lib_args),
+    Variant("flaskcompat, g + request.args", "flaskcompat", BARE, GET, _lib_g_and_args),
     Variant("flaskcompat, sync def endpoint", "flaskcompat", BARE_SYNC, GET, _lib_sync_endpoint),
     Variant("flaskcompat, sync def, g write+read", "flaskcompat", BARE_SYNC, GET, _lib_g(True)),
     Variant(

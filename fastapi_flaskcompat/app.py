@@ -8,6 +8,7 @@ import os
 import sys
 import typing as t
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import timedelta
 from types import ModuleType
 
@@ -15,7 +16,7 @@ from starlette.responses import Response as StarletteResponse
 
 from . import errors, hooks, responses, sessions
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
-from .ctx import APP_BINDING, REQUEST_BINDING, AppContext, RequestContext, _AppCtxGlobals
+from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .hooks import HookPlan
 from .scaffold import HookList, Scaffold
 from .wrappers import Request, Response
@@ -38,7 +39,7 @@ ABSENT: dict[str, str] = {
 }
 
 # Set by ``fastapi_flaskcompat.signals`` when imported: until then no receiver
-# can exist and sending costs one global read.
+# can exist, and ``FlaskCompat.signalling`` is False.
 _signals: ModuleType | None = None
 
 
@@ -46,6 +47,7 @@ def activate_signals(module: ModuleType) -> None:
     """Called by the signals module on import: from now on, signals are sent."""
     global _signals
     _signals = module
+    FlaskCompat.signalling = True
 
 
 def _signals_in_use() -> None:
@@ -69,9 +71,13 @@ class FlaskCompat(Scaffold):
     config_class: type[Config] = Config
     #: Flask's session interface: signed cookies by default.
     session_interface: sessions.SessionInterface = sessions.SecureCookieSessionInterface()
-    #: Which context variables a push sets (the Flask bridge adds Flask's own).
-    app_binding = APP_BINDING
-    request_binding = REQUEST_BINDING
+    #: Flask's own (app, request) context variables, which pushes also set when
+    #: the Flask bridge is on; None otherwise.
+    flask_context_vars: tuple[ContextVar[t.Any], ContextVar[t.Any]] | None = None
+
+    #: True once Flask's signals are loaded: the request path checks this
+    #: attribute before each signal, so without signals it pays one read.
+    signalling = False
 
     testing = ConfigAttribute[bool]("TESTING")
     secret_key = ConfigAttribute[str | bytes | None]("SECRET_KEY")
@@ -120,20 +126,6 @@ class FlaskCompat(Scaffold):
         sessions.keep_session_middleware_outside(app, FlaskCompatMiddleware)
         errors.install(app, self)
         app.state.flaskcompat = self
-
-    def __getattr__(self, name: str) -> t.Any:
-        # Legacy code reads app attributes Flask had; some live on the FastAPI
-        # app (state, routes, debug...): look there before giving up.
-        if name in ABSENT:
-            raise AttributeError(f"FlaskCompat has no {name!r}: {ABSENT[name]}.")
-        fastapi_app = self.__dict__.get("fastapi_app")
-        if fastapi_app is not None and not name.startswith("__"):
-            try:
-                return getattr(fastapi_app, name)
-            except AttributeError:
-                pass
-        where = f" nor its {type(fastapi_app).__name__} app" if fastapi_app is not None else ""
-        raise AttributeError(f"'FlaskCompat' object{where} has no attribute {name!r}")
 
     def __repr__(self) -> str:
         return f"<FlaskCompat {self.name!r}>"
@@ -211,16 +203,21 @@ class FlaskCompat(Scaffold):
                 )
             response = self.response_class.from_starlette(response)
         sessions.save_request_session(self, ctx, response)
-        self.signal("request_finished", response=response)
+        if self.signalling:
+            self.signal("request_finished", response=response)
         return response
 
     async def do_teardown_request(self, exc: BaseException | None, plan: HookPlan) -> None:
-        await hooks.run_all(plan.teardown_request, exc, self.logger)
-        self.signal("request_tearing_down", exc=exc)
+        if plan.teardown_request:
+            await hooks.run_all(plan.teardown_request, exc, self.logger)
+        if self.signalling:
+            self.signal("request_tearing_down", exc=exc)
 
     async def do_teardown_appcontext(self, exc: BaseException | None, plan: HookPlan) -> None:
-        await hooks.run_all(plan.teardown_appcontext, exc, self.logger)
-        self.signal("appcontext_tearing_down", exc=exc)
+        if plan.teardown_appcontext:
+            await hooks.run_all(plan.teardown_appcontext, exc, self.logger)
+        if self.signalling:
+            self.signal("appcontext_tearing_down", exc=exc)
 
     def do_teardown_request_sync(self, exc: BaseException | None, plan: HookPlan) -> None:
         hooks.run_all_sync(plan.teardown_request_funcs, exc, self.logger)
@@ -290,3 +287,17 @@ class FlaskCompat(Scaffold):
         from .helpers import url_for
 
         return url_for(endpoint, **values)
+
+
+def _absent(name: str, instead: str) -> property:
+    def fail(self: FlaskCompat) -> t.NoReturn:
+        raise AttributeError(f"FlaskCompat has no {name!r}: {instead}.")
+
+    return property(fail, doc=f"Not provided: {instead}.")
+
+
+# Properties, not a __getattr__: a class with __getattr__ slows every attribute
+# read on its instances (CPython cannot specialise them), and the request path
+# reads several from the app.
+for _name, _instead in ABSENT.items():
+    setattr(FlaskCompat, _name, _absent(_name, _instead))

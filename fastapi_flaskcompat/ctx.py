@@ -24,6 +24,7 @@ import anyio
 
 from .concurrency import is_async_callable
 from .globals import _cv_app, _cv_request
+from .sessions import SecureCookieSessionInterface, may_need_saving
 
 if t.TYPE_CHECKING:
     from starlette.types import Receive, Scope
@@ -72,42 +73,23 @@ class _AppCtxGlobals:
         return object.__repr__(self)
 
 
-class _Binding:
-    """Setting and resetting the context variables of one context kind.
-
-    The Flask bridge binds Flask's own variables too, by giving the app a
-    binding with more than one variable.
-    """
-
-    __slots__ = ("extra", "var")
-
-    def __init__(self, var: ContextVar[t.Any], *extra: ContextVar[t.Any]) -> None:
-        self.var = var
-        self.extra = extra
-
-    def set(self, ctx: t.Any) -> tuple[Token[t.Any], ...]:
-        token = self.var.set(ctx)
-        if not self.extra:
-            return (token,)
-        return (token, *[var.set(ctx) for var in self.extra])
-
-    def reset(self, tokens: tuple[Token[t.Any], ...]) -> t.Any:
-        """Reset, returning what was bound before (Flask's wrong-pop check)."""
-        current = self.var.get(None)
-        self.var.reset(tokens[0])
-        for var, token in zip(self.extra, tokens[1:], strict=True):
-            var.reset(token)
-        return current
+# A push's token is a Token, or (Token, Token) when the app also binds Flask's
+# own context variables (the bridge: ``app.flask_context_vars``).
+_Tokens = Token[t.Any] | tuple[Token[t.Any], Token[t.Any]]
 
 
-#: The default bindings: this library's variables only.
-APP_BINDING = _Binding(_cv_app)
-REQUEST_BINDING = _Binding(_cv_request)
-
-
-def binding(var: ContextVar[t.Any], *extra: ContextVar[t.Any]) -> _Binding:
-    """A binding setting this library's ``var`` and the ``extra`` ones."""
-    return _Binding(var, *extra)
+def _reset(var: ContextVar[t.Any], app: FlaskCompat, index: int, tokens: _Tokens) -> t.Any:
+    """Reset ``var`` (and Flask's ``app.flask_context_vars[index]``) to before the
+    push; return what was bound (for Flask's wrong-pop check)."""
+    current = var.get(None)
+    if type(tokens) is tuple:
+        var.reset(tokens[0])
+        flask_vars = app.flask_context_vars
+        if flask_vars is not None:
+            flask_vars[index].reset(tokens[1])
+    else:
+        var.reset(tokens)  # type: ignore[arg-type]
+    return current
 
 
 def _teardown_guard(plan: HookPlan) -> t.ContextManager[t.Any]:
@@ -122,25 +104,34 @@ def _teardown_guard(plan: HookPlan) -> t.ContextManager[t.Any]:
 class AppContext:
     """Holds ``current_app`` and ``g``. Pushed once per request by the middleware."""
 
+    # Slots are quicker to fill and read; ``__dict__`` keeps room for the
+    # attributes extensions set on contexts.
+    __slots__ = ("__dict__", "__weakref__", "_cv_tokens", "app", "g")
+
     url_adapter: t.Any = None
 
     def __init__(self, app: FlaskCompat) -> None:
         self.app = app
         self.g = app.app_ctx_globals_class()
-        self._cv_tokens: list[tuple[Token[t.Any], ...]] = []
+        self._cv_tokens: list[_Tokens] = []
 
     def push(self) -> None:
         """Bind this context (Flask's ``push``)."""
-        self._cv_tokens.append(self.app.app_binding.set(self))
-        self.app.signal("appcontext_pushed")
+        # enter(), inline: this runs for every request.
+        token = _cv_app.set(self)
+        flask_vars = self.app.flask_context_vars
+        self._cv_tokens.append(token if flask_vars is None else (token, flask_vars[0].set(self)))
+        if self.app.signalling:
+            self.app.signal("appcontext_pushed")
 
     def _unbind(self) -> None:
         if not self._cv_tokens:
             raise AssertionError(f"Popped wrong app context. ({self!r} is not pushed.)")
-        current = self.app.app_binding.reset(self._cv_tokens.pop())
+        current = _reset(_cv_app, self.app, 0, self._cv_tokens.pop())
         if current is not self:
             raise AssertionError(f"Popped wrong app context. ({current!r} instead of {self!r})")
-        self.app.signal("appcontext_popped")
+        if self.app.signalling:
+            self.app.signal("appcontext_popped")
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:
         """Unbind; the outermost pop runs ``teardown_appcontext`` hooks (sync path)."""
@@ -160,12 +151,14 @@ class AppContext:
         finally:
             self._unbind()
 
-    def enter(self) -> tuple[Token[t.Any], ...]:
+    def enter(self) -> _Tokens:
         """Bind without push semantics (no teardown on :meth:`exit`)."""
-        return self.app.app_binding.set(self)
+        token = _cv_app.set(self)
+        flask_vars = self.app.flask_context_vars
+        return token if flask_vars is None else (token, flask_vars[0].set(self))
 
-    def exit(self, tokens: tuple[Token[t.Any], ...]) -> None:
-        self.app.app_binding.reset(tokens)
+    def exit(self, tokens: _Tokens) -> None:
+        _reset(_cv_app, self.app, 0, tokens)
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -192,14 +185,29 @@ class AppContext:
 class RequestContext:
     """Holds the request (built on first use), ``session`` and per-request callbacks."""
 
-    # Class-level defaults: the middleware makes one per request and sets only
-    # what it has; the rest costs nothing unless used.
-    _request: Request | None = None
-    _session: t.Any = None
-    _plan: HookPlan | None = None
-    _copied = False
+    # Slots are quicker to fill and read; ``__dict__`` keeps room for the
+    # attributes extensions set on contexts (Flask-Limiter does).
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_after_request_functions",
+        "_copied",
+        "_cv_tokens",
+        "_plan",
+        "_request",
+        "_session",
+        "app",
+        "app_ctx",
+        "receive",
+        "scope",
+    )
+
+    _request: Request | None
+    _session: t.Any
+    _plan: HookPlan | None
+    _copied: bool
     #: The app context this one was pushed in (None until pushed).
-    app_ctx: AppContext | None = None
+    app_ctx: AppContext | None
     url_adapter: t.Any = None
     #: Flashed messages, loaded from the session on first use (Flask's attribute).
     flashes: list[tuple[str, str]] | None = None
@@ -215,13 +223,14 @@ class RequestContext:
         self.app = app
         self.scope = scope
         self.receive = receive
-        if request is not None:
-            self._request = request
-        if session is not None:
-            self._session = session
+        self._request = request
+        self._session = session
+        self._copied = False
+        self.app_ctx = None
+        self._plan = None if app.has_blueprint_hooks else app.app_plan
         # A list, as Flask's: extensions append to it directly.
         self._after_request_functions: list[Callable[[t.Any], t.Any]] = []
-        self._cv_tokens: list[tuple[tuple[Token[t.Any], ...], AppContext | None]] = []
+        self._cv_tokens: list[tuple[_Tokens, AppContext | None]] = []
 
     @property
     def request(self) -> Request:
@@ -267,6 +276,24 @@ class RequestContext:
     def plan(self, plan: HookPlan) -> None:
         self._plan = plan
 
+    def needs_response(self) -> bool:
+        """Whether anything must see the response before it goes out: after_request
+        hooks, ``after_this_request`` callbacks, the session, a signal receiver."""
+        plan = self._plan or self.plan
+        if plan.has_after or self._after_request_functions:
+            return True
+        app = self.app
+        if app.signalling and app.has_receivers("request_finished"):
+            return True
+        # Cheap cases first: no secret key, Flask's cookie interface, nothing opened.
+        if (
+            self._session is None
+            and not app.config["SECRET_KEY"]
+            and type(app.session_interface) is SecureCookieSessionInterface
+        ):
+            return False
+        return may_need_saving(app, self)
+
     @property
     def plan_chosen(self) -> bool:
         """True once the plan is known (the router reached a route, or it was resolved)."""
@@ -283,15 +310,28 @@ class RequestContext:
 
     def push(self) -> None:
         """Bind this context, and a new app context unless this app's is active."""
+        # Runs for every request: AppContext.push and the binding are inlined.
+        app = self.app
+        flask_vars = app.flask_context_vars
         app_ctx: AppContext | None = _cv_app.get(None)
-        if app_ctx is None or app_ctx.app is not self.app:
-            app_ctx = self.app.app_context()
-            app_ctx.push()
-            self.app_ctx = app_ctx
-            self._cv_tokens.append((self.app.request_binding.set(self), app_ctx))
-        else:
-            self.app_ctx = app_ctx
-            self._cv_tokens.append((self.app.request_binding.set(self), None))
+        created = app_ctx is None or app_ctx.app is not app
+        if created:
+            app_ctx = AppContext(app)
+            app_token = _cv_app.set(app_ctx)
+            app_ctx._cv_tokens.append(
+                app_token if flask_vars is None else (app_token, flask_vars[0].set(app_ctx))
+            )
+            if app.signalling:
+                app.signal("appcontext_pushed")
+        token = _cv_request.set(self)
+        tokens = token if flask_vars is None else (token, flask_vars[1].set(self))
+        self._cv_tokens.append((tokens, app_ctx if created else None))
+        self.app_ctx = app_ctx
+
+    def _bind(self) -> _Tokens:
+        token = _cv_request.set(self)
+        flask_vars = self.app.flask_context_vars
+        return token if flask_vars is None else (token, flask_vars[1].set(self))
 
     def _runs_teardown(self) -> bool:
         # A copy that shares the request's app context (a task, anyio.to_thread)
@@ -305,7 +345,7 @@ class RequestContext:
         if not self._cv_tokens:
             # Flask's layout: a popped request context holds no app context.
             self.app_ctx = None
-        current = self.app.request_binding.reset(tokens)
+        current = _reset(_cv_request, self.app, 1, tokens)
         if current is not self:
             if app_ctx is not None:
                 app_ctx._unbind()
@@ -330,23 +370,52 @@ class RequestContext:
             if app_ctx is not None:
                 app_ctx.pop(exc)
 
+    def pop_if_idle(self) -> bool:
+        """Pop, if the outermost pop has nothing to run (no teardown hook, no signal,
+        no bridge): the common request, without a coroutine. False otherwise, and
+        nothing is done: use :meth:`async_pop`."""
+        pushes = self._cv_tokens
+        app = self.app
+        if len(pushes) != 1 or self._copied or app.signalling or app.flask_context_vars:
+            return False
+        if (self._plan or self.plan).has_teardown or _cv_request.get(None) is not self:
+            return False
+        tokens, app_ctx = pushes[0]
+        if app_ctx is not None and (
+            len(app_ctx._cv_tokens) != 1 or _cv_app.get(None) is not app_ctx
+        ):
+            return False
+        if self._request is not None:
+            self._request.close()
+        pushes.pop()
+        self.app_ctx = None
+        _cv_request.reset(tokens)  # type: ignore[arg-type]  # a Token: no bridge
+        if app_ctx is not None:
+            _cv_app.reset(app_ctx._cv_tokens.pop())  # type: ignore[arg-type]
+        return True
+
     async def async_pop(self, exc: BaseException | None = None) -> None:
         """Unbind; the outermost pop runs ``teardown_request`` then
         ``teardown_appcontext``, shielded by the one rule, even when the
         request is cancelled before or during them."""
         app = self.app
-        app_ctx = self._cv_tokens[-1][1] if self._cv_tokens else None
+        pushes = self._cv_tokens
+        app_ctx = pushes[-1][1] if pushes else None
         app_torn_down = False
         try:
-            if self._runs_teardown():
-                plan = self.plan
-                with _teardown_guard(plan):
-                    await app.do_teardown_request(exc, plan)
-                    self._close()
-                    # The app context this push made ends here too: one shield for both.
-                    if app_ctx is not None and len(app_ctx._cv_tokens) == 1:
-                        app_torn_down = True
-                        await app.do_teardown_appcontext(exc, plan)
+            # self._runs_teardown(), inline: this runs for every request.
+            if len(pushes) == 1 and (not self._copied or app_ctx is not None):
+                plan = self._plan or self.plan
+                # The app context this push made ends here too: one shield for both.
+                app_torn_down = app_ctx is not None and len(app_ctx._cv_tokens) == 1
+                if plan.has_teardown or app.signalling:
+                    with _teardown_guard(plan):
+                        await app.do_teardown_request(exc, plan)
+                        self._close()
+                        if app_torn_down:
+                            await app.do_teardown_appcontext(exc, plan)
+                elif self._request is not None:
+                    self._request.close()  # nothing to run: no coroutine, no shield
         finally:
             app_ctx = self._unbind()
             if app_ctx is not None:
@@ -355,19 +424,16 @@ class RequestContext:
                 else:
                     await app_ctx.async_pop(exc)
 
-    def enter(
-        self, app_ctx: AppContext | None = None
-    ) -> tuple[tuple[Token[t.Any], ...], tuple[Token[t.Any], ...]]:
+    def enter(self, app_ctx: AppContext | None = None) -> tuple[_Tokens | None, _Tokens]:
         """Bind this context and its app context (or ``app_ctx``), without push semantics."""
         app_ctx = app_ctx or self.app_ctx
-        app_tokens = app_ctx.enter() if app_ctx is not None else ()
-        return app_tokens, self.app.request_binding.set(self)
+        return (app_ctx.enter() if app_ctx is not None else None), self._bind()
 
-    def exit(self, tokens: tuple[tuple[Token[t.Any], ...], tuple[Token[t.Any], ...]]) -> None:
+    def exit(self, tokens: tuple[_Tokens | None, _Tokens]) -> None:
         app_tokens, request_tokens = tokens
-        self.app.request_binding.reset(request_tokens)
-        if app_tokens:
-            self.app.app_binding.reset(app_tokens)
+        _reset(_cv_request, self.app, 1, request_tokens)
+        if app_tokens is not None:
+            _reset(_cv_app, self.app, 0, app_tokens)
 
     def __enter__(self) -> RequestContext:
         self.push()

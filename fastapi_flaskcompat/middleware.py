@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Generator
 from starlette.requests import Request as StarletteRequest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import errors, hooks, sessions
+from . import errors, hooks
 from .body import open_body
 from .ctx import RequestContext
 from .globals import _cv_request
@@ -46,7 +46,8 @@ class FlaskCompatMiddleware:
         responder = _Responder(ctx, send)
         error: Exception | None = None
         try:
-            compat.signal("request_started")
+            if compat.signalling:
+                compat.signal("request_started")
             if body is not None and body.preload is not None and not await body.preload_body():
                 return  # the client left mid-body: nobody is there to answer
             plan = compat.app_plan
@@ -65,7 +66,8 @@ class FlaskCompatMiddleware:
                 raise error from exc  # an error handler failed
         finally:
             try:
-                await ctx.async_pop(error)
+                if not ctx.pop_if_idle():
+                    await ctx.async_pop(error)
             finally:
                 if body is not None:
                     body.close()
@@ -170,7 +172,7 @@ class _Responder:
         # A plain function handing back the awaitable to await: no coroutine
         # of its own per ASGI message, on every request's hot path.
         if message["type"] == "http.response.start":
-            if self.holds_response():
+            if self.ctx.needs_response():
                 self.pending = message
                 return _DONE
             self.started = True
@@ -180,17 +182,6 @@ class _Responder:
         if self.discard:
             return _DONE
         return self.send_downstream(message)
-
-    def holds_response(self) -> bool:
-        """Whether anything needs the response before it goes out."""
-        ctx = self.ctx
-        app = ctx.app
-        return (
-            ctx.plan.has_after
-            or bool(ctx._after_request_functions)
-            or sessions.may_need_saving(app, ctx)
-            or app.has_receivers("request_finished")
-        )
 
     async def finish(self, first: Message) -> None:
         """Run the hooks on the held-back start message plus the first body message."""

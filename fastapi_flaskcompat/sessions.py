@@ -227,10 +227,8 @@ class SecureCookieSessionInterface(SessionInterface):
         response.vary.add("Cookie")
 
     def may_need_saving(self, app: FlaskCompat, scope_headers: list[tuple[bytes, bytes]]) -> bool:
-        """False when saving an unopened session provably does nothing: no secret
-        key, or no session cookie in the request (it would be new and empty)."""
-        if not app.secret_key:
-            return False
+        """False when saving an unopened session provably does nothing: no session
+        cookie in the request (it would be new and empty)."""
         name = self.get_cookie_name(app).encode("latin-1") + b"="
         return any(k == b"cookie" and name in v for k, v in scope_headers)
 
@@ -319,14 +317,19 @@ def open_request_session(app: FlaskCompat, ctx: RequestContext) -> t.Any:
 
 
 def may_need_saving(app: FlaskCompat, ctx: RequestContext) -> bool:
-    """Whether the response must wait for :func:`save_request_session`."""
-    if "session" in ctx.scope:
-        return False
+    """Whether the response must wait for :func:`save_request_session` (runs on
+    every request: the common answers come first and cheap)."""
+    scope = ctx.scope
+    if "session" in scope:
+        return False  # Starlette's SessionMiddleware saves it
     if ctx.session_opened is not None:
         return True
     interface = app.session_interface
     if isinstance(interface, SecureCookieSessionInterface):
-        return interface.may_need_saving(app, ctx.scope["headers"])
+        # Unopened, with no cookie, it would be new and empty: saving does nothing.
+        if not app.config["SECRET_KEY"]:
+            return False
+        return interface.may_need_saving(app, scope["headers"])
     # Flask opens and saves a custom interface's session on every request.
     return True
 
