@@ -508,3 +508,42 @@ def badinput_flask_app() -> t.Any:
         return legacy_summary(flask.request)
 
     return app
+
+
+# -- memory: hooks, g and body reads, over and over -----------------------------
+
+
+def memory_app() -> FastAPI:
+    app = FastAPI()
+    compat = FlaskCompat(app)
+
+    @compat.before_request
+    def load_user() -> None:
+        g.user = {"id": request.headers.get("x-rid"), "roles": ["a", "b"]}
+
+    @compat.before_request
+    async def load_tenant() -> None:
+        g.tenant = request.args.get("tenant", "t0")
+
+    @compat.after_request
+    def stamp(response: t.Any) -> t.Any:
+        response.headers["X-User"] = str(g.user["id"])
+        return response
+
+    @compat.teardown_request
+    def close(exc: BaseException | None) -> None:
+        g.pop("user", None)
+
+    @app.post("/json")
+    async def read_json() -> dict[str, t.Any]:
+        return {"n": len(request.get_json()["items"]), "tenant": g.tenant}
+
+    @app.post("/data")
+    def read_data() -> dict[str, t.Any]:
+        return {"n": len(request.get_data()), "user": g.user["id"]}
+
+    @app.get("/args")
+    def read_args() -> dict[str, t.Any]:
+        return {"args": request.args.to_dict(), "user": g.user["id"]}
+
+    return app

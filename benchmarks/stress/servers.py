@@ -52,7 +52,8 @@ def command(kind: str, target: str, port: int, graceful: float | None = None) ->
     if kind in ("hypercorn-asyncio", "hypercorn-trio"):
         worker = kind.split("-", 1)[1]
         cmd = [py, "-m", "hypercorn", f"{target}()", "-b", f"{HOST}:{port}", "-k", worker]
-        cmd += ["--log-level", "warning", "--graceful-timeout", str(graceful or 3600)]
+        seconds = 3600 if graceful is None else max(1, round(graceful))
+        cmd += ["--log-level", "warning", "--graceful-timeout", str(seconds)]
         return cmd
     if kind == "flask":
         return [py, "-m", "benchmarks.stress.flask_server", target, str(port)]
