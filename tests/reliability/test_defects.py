@@ -13,7 +13,6 @@ import asyncio
 import io
 import json
 import re
-import signal
 import socket
 import threading
 import time
@@ -31,8 +30,8 @@ from starlette.requests import Request as StarletteRequest
 from werkzeug.exceptions import HTTPException
 
 import fastapi_flaskcompat
-from benchmarks.stress.journal import Journal
-from benchmarks.stress.servers import HOST, serve
+from benchmarks.stress import faults
+from benchmarks.stress.servers import HOST, KINDS, serve
 from fastapi_flaskcompat import (
     FlaskCompat,
     abort,
@@ -397,29 +396,14 @@ def test_defect_5_second_cancel_does_not_abandon_teardown() -> None:
     ], events
 
 
-def test_defect_5_uvicorn_graceful_shutdown_timeout_runs_every_teardown(tmp_path: Path) -> None:
-    # 5 sync views in flight, SIGTERM, --timeout-graceful-shutdown shorter than the views.
-    log = Journal(tmp_path / "journal")
-    rids = [f"r{i}" for i in range(5)]
-    socks: list[socket.socket] = []
-    with serve("uvicorn", "benchmarks.stress.apps:shutdown_app", env=log.env, graceful=1) as s:
-        try:
-            for rid in rids:
-                conn = socket.create_connection((HOST, s.port), timeout=5)
-                conn.sendall(f"GET /sleep?ms=2500&rid={rid} HTTP/1.1\r\nHost: t\r\n\r\n".encode())
-                socks.append(conn)
-            started = log.wait_for("view-start", rids, timeout=10)
-            assert set(started) == set(rids)
-            s.signal(signal.SIGTERM)
-            assert s.wait(timeout=30) is not None, "server did not exit"
-        finally:
-            for conn in socks:
-                conn.close()
-    teardowns = {parts[1]: parts[3] for parts in log.events("teardown") if parts[1] in rids}
-    assert {rid: n for rid, n in log.count("teardown").items() if rid in rids} == dict.fromkeys(
-        rids, 1
-    )
-    assert teardowns == dict.fromkeys(rids, "after-view")
+@pytest.mark.parametrize("kind", KINDS)
+def test_defect_5_graceful_shutdown_timeout_runs_every_teardown_after_its_view(
+    kind: str, tmp_path: Path
+) -> None:
+    # 5 sync views (2.5 s) in flight, SIGTERM, a graceful-shutdown timeout of 1 s:
+    # uvicorn's --timeout-graceful-shutdown, hypercorn's --graceful-timeout.
+    row = faults.shutdown(kind, tmp_path, graceful=1)
+    assert (row.teardowns, row.teardowns_after_view) == (row.in_flight, row.in_flight), row
 
 
 # -- 6. slow clients and the threadpool -----------------------------------------
