@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -279,7 +280,12 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"unknown: {', '.join(sorted(unknown))}")
     profile = PROFILES["long" if args.long else "quick"]
-    report = asyncio.run(run(profile, sections, servers))
+    # SIGTERM unwinds like Ctrl-C, so every server started is stopped on the way out.
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        report = asyncio.run(run(profile, sections, servers))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(render(report))
     if args.json:
         args.json.write_text(json.dumps(_jsonable(report), indent=1, default=str))

@@ -229,11 +229,10 @@ async def _disconnects(url: str, port: int, log: Journal) -> list[DisconnectRow]
             r = await client.get(f"/fault-sync/{rid}", headers={"x-rid": rid})
             return r.status_code == 200
 
-    def finish(case: str, rid: str, ordered: bool = True) -> DisconnectRow:
-        counts = log.wait_for("teardown", [rid], timeout=5)
+    def finish(case: str, rid: str) -> DisconnectRow:
+        log.wait_for("teardown", [rid], timeout=5)
         time.sleep(0.1)  # a second teardown, if any, would land now
-        counts = log.count("teardown")
-        return DisconnectRow(case, counts.get(rid, 0), ordered, False)
+        return DisconnectRow(case, log.count("teardown").get(rid, 0), True, False)
 
     for case, mimetype in (
         ("mid-upload json", "application/json"),

@@ -117,7 +117,7 @@ async def drive(
     """Send ``requests`` over ``connections`` keep-alive connections; ``(rid, route)`` sent."""
     sent: list[tuple[str, str]] = []
     counter = itertools.count()
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     timeout = httpx.Timeout(30.0)
 
     async def worker(client: httpx.AsyncClient) -> None:
@@ -140,9 +140,14 @@ async def drive(
                 continue
             _check(result, rid, route, r)
 
+    async def connection() -> None:
+        # One client per connection: a shared pool of hundreds of connections costs
+        # the client more CPU per request than the server spends (httpcore's pool).
+        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client:
+            await worker(client)
+
     t0 = time.perf_counter()
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client:
-        await asyncio.gather(*(worker(client) for _ in range(connections)))
+    await asyncio.gather(*(connection() for _ in range(connections)))
     result.seconds = time.perf_counter() - t0
     result.requests = len(sent)
     result.connections = connections
