@@ -190,6 +190,6 @@ async def run(kind: str, workdir: Path, *, requests: int, connections: int) -> I
         await drive(server.url, IsolationResult(kind), requests=50, connections=10, tag="w")
         sent = await drive(server.url, result, requests=requests, connections=connections, tag="r")
         await asyncio.to_thread(audit_journal, result, log, sent)
-        if result.server_errors:
-            result.note("server log: " + server.log_tail(1500))
+        if result.server_errors or result.failures:
+            result.examples.append("server log: " + server.log_tail(3000))
     return result
