@@ -447,7 +447,7 @@ def test_defect_6_slow_clients_do_not_starve_the_threadpool() -> None:
 
 BIG = 64 * 1024 * 1024
 CHUNK = 64 * 1024
-READ_BOUND = 1024 * 1024  # generous: any sane preload bound is below it
+READ_BOUND = 4 * 1024 * 1024  # generous: any sane preload bound (plus a chunk) is below it
 
 
 class Upload:
