@@ -228,6 +228,10 @@ class RequestContext:
         request = self._request
         if request is None:
             request = self._request = self.app.request_class(self.scope, self.receive)
+            # As Flask's create_url_adapter: request.host then checks the Host.
+            trusted_hosts = self.app.config["TRUSTED_HOSTS"]
+            if trusted_hosts is not None:
+                request.trusted_hosts = trusted_hosts
         return request
 
     @property

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Generator
 from starlette.requests import Request as StarletteRequest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import errors, hooks, sessions
+from . import errors, hooks, routing, sessions
 from .body import open_body
 from .ctx import RequestContext
 from .globals import _cv_request
@@ -54,6 +54,10 @@ class FlaskCompatMiddleware:
             if plan.before or plan.url_value_preprocessors:
                 rv = await self.preprocess(ctx)
             if rv is None:
+                # Flask raises the URL adapter's error at dispatch: after before_request.
+                host_error = routing.host_error(compat, scope)
+                if host_error is not None:
+                    raise host_error
                 await self.app(scope, receive, responder.send)
             else:
                 await self.send_response(compat.make_response(rv), responder)
