@@ -16,12 +16,16 @@ carry a body (a ``Content-Length`` other than 0, or ``Transfer-Encoding``):
   :data:`SPOOL_SIZE` (Werkzeug's 500 KiB upload threshold) and then spills
   to a temporary file.
 * **Preload.** Before ``before_request`` hooks run, the middleware receives
-  the whole body of the content types legacy code parses, so sync helpers
-  called on the event loop (from ``async def`` code) find it ready. Per app:
-  ``config["FLASKCOMPAT_PRELOAD_MIMETYPES"]``, an iterable of mimetypes
-  (``*`` globs allowed); default :data:`DEFAULT_PRELOAD_MIMETYPES` (JSON,
-  urlencoded forms, multipart). Per route: the :func:`body_options`
-  decorator on the endpoint (``preload=True``/``False``, ``record=False``).
+  the body of a request that matched a route (``routing.match_route``; none
+  for a 404/405) when its ``Content-Length`` is at most
+  ``config["FLASKCOMPAT_PRELOAD_MAX_SIZE"]`` (:data:`DEFAULT_PRELOAD_MAX_SIZE`,
+  any type), or, without a length, when its type is one legacy code parses,
+  up to the same bound. Sync helpers called on the event loop (from
+  ``async def`` code) find it ready. Types: ``config["FLASKCOMPAT_PRELOAD_MIMETYPES"]``,
+  an iterable of mimetypes (``*`` globs allowed); default
+  :data:`DEFAULT_PRELOAD_MIMETYPES` (JSON, urlencoded forms, multipart). Per
+  route: the :func:`body_options` decorator on the endpoint
+  (``preload=True``/``False``, ``record=False``).
 * **Sync reads.** In a worker thread, the first read of a body not yet
   complete fetches the rest from the event loop (``anyio.from_thread``) and
   every later read, in any thread, uses the recording. On the event-loop
@@ -30,9 +34,14 @@ carry a body (a ``Content-Length`` other than 0, or ``Transfer-Encoding``):
   ``threading.Thread`` (not started by anyio) can fetch only once the loop
   has received part of the body; before that the error names
   ``load_body()``.
-* **Limits.** ``MAX_CONTENT_LENGTH`` gives 413 before anything is read when
-  ``Content-Length`` is over it, and once the received bytes pass it for
-  chunked bodies; nothing past the limit is read. The 413 is a
+* **Limits.** The limit is the request's ``max_content_length`` when
+  something reads the body (``MAX_CONTENT_LENGTH`` unless a hook set
+  ``request.max_content_length``, as in Flask 3.1), and the 413 comes then,
+  never before ``before_request``. A ``Content-Length`` over it is refused
+  before anything is read; a chunked body once the received bytes pass it,
+  refusing the chunk that crossed it. The preload, which runs before hooks
+  can change the limit, stops at the configured one keeping that one chunk,
+  and resumes after the hooks if one raised the limit. The 413 is a
   :class:`BodyTooLarge`: Werkzeug's ``RequestEntityTooLarge`` for Flask code
   and a Starlette ``HTTPException`` so FastAPI's body parsing passes it on
   instead of turning it into a 400. A client that disconnects mid-body ends
@@ -166,11 +175,13 @@ class Body:
         "content_type",
         "disconnected",
         "done",
+        "length",
         "limit",
+        "paused",
         "pos",
         "preload",
         "size",
-        "too_large",
+        "truncated",
         "upstream",
     )
 
@@ -183,13 +194,19 @@ class Body:
         content_type: bytes = b"",
     ) -> None:
         self.upstream = upstream
+        self.length = length
+        #: The request's ``max_content_length``: the config's until a hook sets
+        #: ``request.max_content_length``, which sets it here too.
         self.limit = limit
         self.preload = preload
         self.content_type = content_type
         self.size = 0
         self.complete = False
         self.disconnected = False
-        self.too_large = length is not None and limit is not None and length > limit
+        #: A chunk past the limit was refused: the recording can never be whole.
+        self.truncated = False
+        #: The preload stopped at the limit; a hook raising it resumes the preload.
+        self.paused = False
         self._chunks: list[bytes] = []
         self._file: t.IO[bytes] | None = None
         self._file_lock = threading.Lock()
@@ -213,11 +230,24 @@ class Body:
 
     # -- receiving --------------------------------------------------------
 
-    async def _pull(self) -> None:
+    @property
+    def too_large(self) -> bool:
+        """Over the limit in force now (the declared length, or what arrived)."""
+        limit = self.limit
+        if limit is None:
+            return self.truncated
+        return (
+            self.truncated or self.size > limit or (self.length is not None and self.length > limit)
+        )
+
+    async def _pull(self, keep: bool = False) -> None:
         """Receive one message from the server into the recording.
 
         Single flight, without a lock (all callers are on the loop): a reader
         arriving while another receives waits for that message instead.
+        A chunk that crosses the limit is refused (413), unless ``keep``: the
+        preload runs before hooks that may still raise the limit, so it keeps
+        that one chunk and stops.
         """
         if self._pulling:
             if self._pulled is None:
@@ -235,8 +265,9 @@ class Body:
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 if chunk:
-                    if self.limit is not None and self.size + len(chunk) > self.limit:
-                        self.too_large = True
+                    limit = self.limit
+                    if not keep and limit is not None and self.size + len(chunk) > limit:
+                        self.truncated = True
                         raise BodyTooLarge()
                     self._record(chunk)
                 if not message.get("more_body", False):
@@ -254,17 +285,20 @@ class Body:
                 pulled.set()
 
     async def preload_body(self) -> bool:
-        """Receive the body before any hook, up to ``preload`` bytes; False if the
-        client disconnected first. Over ``MAX_CONTENT_LENGTH`` it stops: as in
-        Flask, the 413 comes when something reads the body."""
-        limit = self.preload
-        try:
-            while not self.complete and (limit == PRELOAD_ALL or self.size < t.cast(int, limit)):
-                if self.disconnected:
-                    return False
-                await self._pull()
-        except BodyTooLarge:
-            pass
+        """Receive the body before any hook: until it is complete or past the
+        ``preload`` bound (so a body at the bound is known to be whole or not);
+        False if the client disconnected first. Over ``MAX_CONTENT_LENGTH`` it
+        stops: as in Flask, the 413 comes when something reads the body, with
+        the limit in force then (a before_request hook may raise it)."""
+        bound = self.preload
+        self.paused = False
+        while not self.complete and (bound == PRELOAD_ALL or self.size <= t.cast(int, bound)):
+            if self.disconnected:
+                return False
+            if self.too_large:
+                self.paused = True
+                break
+            await self._pull(keep=True)
         return not self.disconnected
 
     async def load(self) -> bool:
@@ -285,6 +319,9 @@ class Body:
         return lambda: self._replay(cursor)
 
     async def _replay(self, cursor: _Cursor | Body) -> Message:
+        if self.too_large:
+            # Also when the preload kept a chunk past the limit: none of it goes out.
+            raise BodyTooLarge()
         if cursor.done:
             if self.disconnected or self.upstream is None:
                 return {"type": "http.disconnect"}
@@ -354,9 +391,11 @@ class Body:
 
     def wait_sync(self) -> None:
         """Make the whole body available to synchronous code, or raise Flask's error."""
+        if self.too_large:
+            raise BodyTooLarge()
         if self.complete:
             return
-        if not self.too_large and not self.disconnected:
+        if not self.disconnected:
             if threading.get_ident() == self._loop_thread:
                 raise RuntimeError(_not_on_loop_message(_mimetype(self.content_type)))
             try:
@@ -487,7 +526,9 @@ def open_body(app: FlaskCompat, scope: Scope, receive: Receive) -> Body | None:
         preload = PRELOAD_ALL if options.preload else None
     else:
         max_size: int = config.get("FLASKCOMPAT_PRELOAD_MAX_SIZE", DEFAULT_PRELOAD_MAX_SIZE)
-        if declared is not None:
+        if max_size <= 0:
+            pass  # preloading turned off
+        elif declared is not None:
             preload = max_size if declared <= max_size else None
         else:
             patterns: Iterable[str] | None = config.get("FLASKCOMPAT_PRELOAD_MIMETYPES")
@@ -497,6 +538,12 @@ def open_body(app: FlaskCompat, scope: Scope, receive: Receive) -> Body | None:
                 patterns = tuple(patterns)
             if _wants_preload(content_type, patterns):
                 preload = max_size
-    body = Body(receive, declared, config.get("MAX_CONTENT_LENGTH"), preload, content_type)
+    body = Body(
+        receive,
+        declared,
+        config.get("MAX_CONTENT_LENGTH"),
+        preload,
+        content_type,
+    )
     scope[BODY_KEY] = body
     return body

@@ -58,6 +58,9 @@ class FlaskCompatMiddleware:
                 host_error = routing.host_error(compat, scope)
                 if host_error is not None:
                     raise host_error
+                # A hook raised request.max_content_length over what stopped the preload.
+                if body is not None and body.paused and not await body.preload_body():
+                    return
                 await self.app(scope, receive, responder.send)
             else:
                 await self.send_response(compat.make_response(rv), responder)

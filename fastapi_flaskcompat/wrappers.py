@@ -215,6 +215,10 @@ class Request(WerkzeugRequest):
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
         self._max_content_length = value
+        body: Body | None = self.scope.get(BODY_KEY)
+        if body is not None:
+            # The recorder applies the limit in force when something reads the body.
+            body.limit = self.max_content_length
 
     @property
     def max_form_memory_size(self) -> int | None:
