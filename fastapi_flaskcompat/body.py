@@ -33,7 +33,9 @@ carry a body (a ``Content-Length`` other than 0, or ``Transfer-Encoding``):
   loop. ``await request.load_body()`` loads it from async code. A plain
   ``threading.Thread`` (not started by anyio) can fetch only once the loop
   has received part of the body; before that the error names
-  ``load_body()``.
+  ``load_body()``. Code that outlives the request (a thread or task it
+  started) reads the recording if the body was complete when the request
+  ended, else gets a ``RuntimeError`` saying the request has ended.
 * **Limits.** The limit is the request's ``max_content_length`` when
   something reads the body (``MAX_CONTENT_LENGTH`` unless a hook set
   ``request.max_content_length``, as in Flask 3.1), and the 413 comes then,
@@ -62,6 +64,7 @@ import io
 import tempfile
 import threading
 import typing as t
+import weakref
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -152,6 +155,13 @@ def _not_on_loop_message(mimetype: str) -> str:
     )
 
 
+_ENDED_MESSAGE = (
+    "The request has ended before its body was fully received: code that outlives"
+    " the request (a thread or task it started) can read the body only if it was"
+    " complete when the request ended. Read it (request.get_data()) in the request first."
+)
+
+
 def _no_loop_message() -> str:
     return (
         "The request body has not been received yet, and this thread cannot reach the"
@@ -164,6 +174,7 @@ class Body:
     """The recording of one request's body; see the module docstring."""
 
     __slots__ = (
+        "__weakref__",
         "_chunks",
         "_file",
         "_file_lock",
@@ -175,6 +186,7 @@ class Body:
         "content_type",
         "disconnected",
         "done",
+        "ended",
         "length",
         "limit",
         "paused",
@@ -207,6 +219,8 @@ class Body:
         self.truncated = False
         #: The preload stopped at the limit; a hook raising it resumes the preload.
         self.paused = False
+        #: The request is over: the server's ``receive`` is no longer ours to call.
+        self.ended = False
         self._chunks: list[bytes] = []
         self._file: t.IO[bytes] | None = None
         self._file_lock = threading.Lock()
@@ -256,6 +270,8 @@ class Body:
             return
         if self.complete or self.disconnected:
             return
+        if self.ended:
+            raise RuntimeError(_ENDED_MESSAGE)
         if self.too_large:
             raise BodyTooLarge()
         assert self.upstream is not None
@@ -322,6 +338,8 @@ class Body:
         if self.too_large:
             # Also when the preload kept a chunk past the limit: none of it goes out.
             raise BodyTooLarge()
+        if self.ended and not self.complete:
+            raise RuntimeError(_ENDED_MESSAGE)
         if cursor.done:
             if self.disconnected or self.upstream is None:
                 return {"type": "http.disconnect"}
@@ -351,7 +369,9 @@ class Body:
         self.size += len(chunk)
 
     def _spill(self) -> None:
-        f = t.cast(t.IO[bytes], tempfile.TemporaryFile())  # noqa: SIM115  # closed by close()
+        f = t.cast(t.IO[bytes], tempfile.TemporaryFile())  # noqa: SIM115  # closed below
+        # Closed with this object: a reader may outlive the request (see close()).
+        weakref.finalize(self, f.close)
         for chunk in self._chunks:
             f.write(chunk)
         with self._file_lock:
@@ -395,6 +415,8 @@ class Body:
             raise BodyTooLarge()
         if self.complete:
             return
+        if self.ended:
+            raise RuntimeError(_ENDED_MESSAGE)
         if not self.disconnected:
             if threading.get_ident() == self._loop_thread:
                 raise RuntimeError(_not_on_loop_message(_mimetype(self.content_type)))
@@ -402,7 +424,7 @@ class Body:
                 # Without a token, only anyio's worker threads know the loop.
                 anyio.from_thread.run(self.load, token=self._token)
             except RuntimeError as e:
-                if self._token is not None:
+                if self._token is not None or self.ended:
                     raise
                 raise RuntimeError(_no_loop_message()) from e
         if self.too_large:
@@ -415,9 +437,12 @@ class Body:
         return BodyStream(self)
 
     def close(self) -> None:
-        """End of request: close the spill file."""
-        if self._file is None:
-            self._chunks = []
+        """End of request. A complete recording stays readable for code that
+        still holds the request (a thread it started); it is freed with this
+        object (the spill file by its finalizer). An incomplete one is dropped:
+        the rest can no longer be received."""
+        self.ended = True
+        if self.complete:
             return
         with self._file_lock:
             f, self._file = self._file, None
