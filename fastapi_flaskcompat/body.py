@@ -36,6 +36,11 @@ carry a body (a ``Content-Length`` other than 0, or ``Transfer-Encoding``):
   ``load_body()``. Code that outlives the request (a thread or task it
   started) reads the recording if the body was complete when the request
   ended, else gets a ``RuntimeError`` saying the request has ended.
+* **Slow clients.** A body still arriving never holds a worker thread for
+  long: small bodies are preloaded on the loop, and a sync read waits at
+  most ``config["FLASKCOMPAT_BODY_TIMEOUT"]`` seconds
+  (:data:`DEFAULT_BODY_TIMEOUT`; ``None`` waits as long as the client takes)
+  for the rest, then raises Werkzeug's ``RequestTimeout`` (408).
 * **Limits.** The limit is the request's ``max_content_length`` when
   something reads the body (``MAX_CONTENT_LENGTH`` unless a hook set
   ``request.max_content_length``, as in Flask 3.1), and the 413 comes then,
@@ -73,7 +78,7 @@ import anyio.from_thread
 import anyio.lowlevel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Receive, Scope
-from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge, RequestTimeout
 
 from .routing import match_route
 
@@ -100,6 +105,8 @@ DEFAULT_PRELOAD_MIMETYPES: tuple[str, ...] = (
 DEFAULT_PRELOAD_MAX_SIZE = 1024 * 1024
 #: ``preload`` of a route that asked for its whole body, whatever its size.
 PRELOAD_ALL = -1
+#: Seconds a synchronous read in a worker thread waits for the rest of a body.
+DEFAULT_BODY_TIMEOUT = 30.0
 
 _OPTIONS_ATTR = "__flaskcompat_body__"
 
@@ -193,6 +200,7 @@ class Body:
         "pos",
         "preload",
         "size",
+        "timeout",
         "truncated",
         "upstream",
     )
@@ -204,6 +212,7 @@ class Body:
         limit: int | None = None,
         preload: int | None = None,
         content_type: bytes = b"",
+        timeout: float | None = None,
     ) -> None:
         self.upstream = upstream
         self.length = length
@@ -212,6 +221,8 @@ class Body:
         self.limit = limit
         self.preload = preload
         self.content_type = content_type
+        #: Seconds a synchronous read may wait for the rest of the body.
+        self.timeout = timeout
         self.size = 0
         self.complete = False
         self.disconnected = False
@@ -325,6 +336,10 @@ class Body:
             await self._pull()
         return True
 
+    async def _load_within(self, timeout: float | None) -> bool:
+        with anyio.fail_after(timeout):
+            return await self.load()
+
     async def receive(self) -> Message:
         """The ``receive`` handed to the app."""
         return await self._replay(self)
@@ -410,7 +425,12 @@ class Body:
     # -- synchronous readers ----------------------------------------------
 
     def wait_sync(self) -> None:
-        """Make the whole body available to synchronous code, or raise Flask's error."""
+        """Make the whole body available to synchronous code, or raise Flask's error.
+
+        The wait is bounded by ``timeout`` (``FLASKCOMPAT_BODY_TIMEOUT``): a
+        client that stops sending holds a worker thread that long at most,
+        then gets Werkzeug's 408.
+        """
         if self.too_large:
             raise BodyTooLarge()
         if self.complete:
@@ -422,7 +442,9 @@ class Body:
                 raise RuntimeError(_not_on_loop_message(_mimetype(self.content_type)))
             try:
                 # Without a token, only anyio's worker threads know the loop.
-                anyio.from_thread.run(self.load, token=self._token)
+                anyio.from_thread.run(self._load_within, self.timeout, token=self._token)
+            except TimeoutError:
+                raise RequestTimeout() from None
             except RuntimeError as e:
                 if self._token is not None or self.ended:
                     raise
@@ -569,6 +591,7 @@ def open_body(app: FlaskCompat, scope: Scope, receive: Receive) -> Body | None:
         config.get("MAX_CONTENT_LENGTH"),
         preload,
         content_type,
+        config.get("FLASKCOMPAT_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT),
     )
     scope[BODY_KEY] = body
     return body

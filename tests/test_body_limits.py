@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import tracemalloc
 import typing as t
 
+import anyio
 import flask
 import httpx
 import pytest
@@ -15,7 +17,7 @@ from starlette.requests import Request as StarletteRequest
 from support import Exchange, body_messages, http_scope
 
 from fastapi_flaskcompat import FlaskCompat, request
-from fastapi_flaskcompat.body import SPOOL_SIZE
+from fastapi_flaskcompat.body import DEFAULT_PRELOAD_MAX_SIZE, SPOOL_SIZE
 
 pytestmark = pytest.mark.anyio
 
@@ -203,6 +205,32 @@ async def test_preloaded_body_over_a_limit_lowered_by_a_hook_is_413(
     headers = [(b"content-type", content_type.encode()), (b"content-length", b"%d" % len(data))]
     await exchange.run(app, http_scope(path, headers))
     assert exchange.status == 413
+    assert teardowns == [None]
+
+
+# -- a client that stops sending -------------------------------------------------
+
+
+async def stalled() -> t.AsyncIterator[dict[str, t.Any]]:
+    yield {"type": "http.request", "body": b"x" * CHUNK, "more_body": True}
+    await anyio.sleep(4)  # the client sends nothing more (then leaves: a 400 without the timeout)
+    yield {"type": "http.disconnect"}
+
+
+@pytest.mark.parametrize("timeout", [0.2, 0.6])
+async def test_sync_read_of_a_stalled_body_gives_408_after_the_configured_timeout(
+    timeout: float,
+) -> None:
+    # Over the preload bound, so a worker thread waits: it must not wait forever.
+    app, teardowns = make_app({"MAX_CONTENT_LENGTH": None, "FLASKCOMPAT_BODY_TIMEOUT": timeout})
+    exchange = Exchange(stalled())
+    size = 2 * DEFAULT_PRELOAD_MAX_SIZE
+    headers = [(b"content-type", b"application/octet-stream"), (b"content-length", b"%d" % size)]
+    started = time.monotonic()
+    await exchange.run(app, http_scope("/legacy", headers))
+    elapsed = time.monotonic() - started
+    assert exchange.status == 408  # Werkzeug's RequestTimeout
+    assert timeout <= elapsed < timeout + 1.5
     assert teardowns == [None]
 
 
