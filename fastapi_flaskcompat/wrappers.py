@@ -38,6 +38,19 @@ def _scope_headers(scope: Scope) -> Headers:
     return headers
 
 
+def _as_werkzeug_server_passes(query: bytes) -> bytes:
+    """A raw query that is not UTF-8 (Werkzeug's ``args`` would raise
+    ``UnicodeDecodeError``, a 500), as Werkzeug's server hands it to Flask:
+    each byte read as a latin-1 character, then UTF-8 encoded (the WSGI
+    "encoding dance"), so ``?q=\xe9`` gives ``"é"``. Valid UTF-8 is kept, as
+    every other server passes it."""
+    try:
+        query.decode()
+    except UnicodeDecodeError:
+        return query.decode("latin-1").encode()
+    return query
+
+
 class Request(WerkzeugRequest):
     """The request object legacy code sees as ``request``.
 
@@ -57,6 +70,9 @@ class Request(WerkzeugRequest):
             path = path[len(root_path) :]
         server = scope.get("server")
         client = scope.get("client")
+        query_string: bytes = scope.get("query_string", b"")
+        if not query_string.isascii():
+            query_string = _as_werkzeug_server_passes(query_string)
         SansIORequest.__init__(
             self,
             method=scope.get("method", "GET"),
@@ -64,7 +80,7 @@ class Request(WerkzeugRequest):
             server=(server[0], server[1]) if server else None,
             root_path=root_path,
             path=path,
-            query_string=scope.get("query_string", b""),
+            query_string=query_string,
             headers=_scope_headers(scope),
             remote_addr=client[0] if client else None,
         )
