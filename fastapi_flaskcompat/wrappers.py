@@ -7,6 +7,7 @@ It is built only when code touches ``request``.
 
 from __future__ import annotations
 
+import json
 import typing as t
 from functools import cached_property
 from io import BytesIO
@@ -38,6 +39,22 @@ def _scope_headers(scope: Scope) -> Headers:
     return headers
 
 
+class _JSONModule:
+    """``Request.json_module``: the stdlib's, except that JSON nested deeper
+    than the parser's recursion limit is invalid JSON (a ``ValueError``, so
+    Werkzeug answers 400, or None with ``silent=True``), not a
+    ``RecursionError`` escaping ``get_json()`` as a 500."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
+        try:
+            return json.loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
 def _as_werkzeug_server_passes(query: bytes) -> bytes:
     """A raw query that is not UTF-8 (Werkzeug's ``args`` would raise
     ``UnicodeDecodeError``, a 500), as Werkzeug's server hands it to Flask:
@@ -61,6 +78,7 @@ class Request(WerkzeugRequest):
     """
 
     shallow = False
+    json_module = _JSONModule  # type: ignore[assignment]  # Werkzeug types it as a module
 
     def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
         root_path: str = scope.get("root_path", "")

@@ -233,6 +233,8 @@ def render(report: Report) -> str:
                 got = "/".join(sorted({r.ours for r in rows}))
                 cells += f" {got}{'' if all(r.ok for r in rows) else ' FAIL'} |"
             server = " (server's call)" if rows[0].case.server else ""
+            if rows[0].case.departure is not None:
+                server = f" (SPEC: {rows[0].case.departure}, see decisions)"
             out.append(f"| {name}{server} | {flask} |{cells}")
         out.append("")
     if report.memory:
