@@ -6,6 +6,7 @@ the app in another task with a copied context, which breaks propagation.
 
 from __future__ import annotations
 
+import asyncio
 import typing as t
 from collections.abc import Awaitable, Generator
 
@@ -20,6 +21,10 @@ from .wrappers import Response
 
 if t.TYPE_CHECKING:
     from .app import FlaskCompat
+
+
+#: Seconds a cancelled request waits for its worker threads before teardown.
+DEFAULT_TEARDOWN_WAIT = 30.0
 
 
 class FlaskCompatMiddleware:
@@ -45,6 +50,7 @@ class FlaskCompatMiddleware:
         ctx.push()
         responder = _Responder(ctx, send)
         error: Exception | None = None
+        cancelled = False
         try:
             compat.signal("request_started")
             if body is not None and body.preload is not None and not await body.preload_body():
@@ -70,9 +76,16 @@ class FlaskCompatMiddleware:
                 raise
             if error is not None:
                 raise error from exc  # an error handler failed
+        except asyncio.CancelledError:
+            cancelled = True  # asyncio only: trio's cancellation never abandons a thread
+            raise
         finally:
             try:
-                await ctx.async_pop(error)
+                if cancelled:
+                    wait = compat.config.get("FLASKCOMPAT_TEARDOWN_WAIT", DEFAULT_TEARDOWN_WAIT)
+                    await ctx.async_pop_cancelled(wait)
+                else:
+                    await ctx.async_pop(error)
             finally:
                 if body is not None:
                     body.close()
