@@ -7,9 +7,11 @@ the app in another task with a copied context, which breaks propagation.
 from __future__ import annotations
 
 import asyncio
+import time
 import typing as t
 from collections.abc import Awaitable, Generator
 
+import anyio
 from starlette.requests import Request as StarletteRequest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,7 +25,8 @@ if t.TYPE_CHECKING:
     from .app import FlaskCompat
 
 
-#: Seconds a cancelled request waits for its worker threads before teardown.
+#: Seconds a cancelled request waits for its worker threads before teardown, and
+#: the lifespan shutdown for requests to be torn down.
 DEFAULT_TEARDOWN_WAIT = 30.0
 
 
@@ -33,11 +36,15 @@ class FlaskCompatMiddleware:
     def __init__(self, app: ASGIApp, compat: FlaskCompat) -> None:
         self.app = app
         self.compat = compat
+        #: HTTP requests not yet torn down; the lifespan shutdown waits for them.
+        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             if scope["type"] == "websocket":
                 await self.handle_websocket(scope, receive, send)
+            elif scope["type"] == "lifespan":
+                await self.app(scope, self.lifespan_receive(receive), send)
             else:
                 await self.app(scope, receive, send)
             return
@@ -51,6 +58,7 @@ class FlaskCompatMiddleware:
         responder = _Responder(ctx, send)
         error: Exception | None = None
         cancelled = False
+        self.in_flight += 1
         try:
             compat.signal("request_started")
             if body is not None and body.preload is not None and not await body.preload_body():
@@ -89,6 +97,24 @@ class FlaskCompatMiddleware:
             finally:
                 if body is not None:
                     body.close()
+                self.in_flight -= 1
+
+    def lifespan_receive(self, receive: Receive) -> Receive:
+        """``receive`` of the lifespan scope: ``lifespan.shutdown`` reaches the app
+        only once every request was torn down (at most ``FLASKCOMPAT_TEARDOWN_WAIT``
+        seconds): servers leave the event loop once the app's shutdown is done,
+        cancelling what still runs, teardowns of cancelled requests included."""
+
+        async def lifespan_receive() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown" and self.in_flight:
+                wait = self.compat.config.get("FLASKCOMPAT_TEARDOWN_WAIT", DEFAULT_TEARDOWN_WAIT)
+                deadline = None if wait is None else time.monotonic() + wait
+                while self.in_flight and (deadline is None or time.monotonic() < deadline):
+                    await anyio.sleep(0.02)
+            return message
+
+        return lifespan_receive
 
     async def handle_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """WebSockets get both contexts and teardown; Flask has no hooks for them."""

@@ -3,7 +3,7 @@ shields do not stop: what servers do at a graceful-shutdown timeout.
 
 tests/reliability/test_defects.py has issue 11's reproductions (one cancel, a
 second cancel during teardown, real servers); these cover the bound on the
-wait and a cancelled request that ran no thread.
+wait, a cancelled request that ran no thread, and the lifespan shutdown.
 """
 
 from __future__ import annotations
@@ -130,3 +130,39 @@ def test_cancelled_async_view_tears_down_at_once() -> None:
     events, seconds = asyncio.run(main())
     assert events == ["view-start", "teardown db=open"]
     assert seconds < 0.5  # no thread of its own: nothing to wait for
+
+
+def test_lifespan_shutdown_waits_for_cancelled_requests_to_tear_down() -> None:
+    # uvicorn cancels in-flight requests at its graceful-shutdown timeout, then
+    # runs the lifespan shutdown and leaves the loop, cancelling what is left.
+    async def main() -> list[str]:
+        events: list[str] = []
+        started = threading.Event()
+        app = _app(events, started, 0.5)
+        lifespan_in: asyncio.Queue[Message] = asyncio.Queue()
+
+        async def lifespan_send(message: Message) -> None:
+            events.append(message["type"])
+
+        lifespan = asyncio.create_task(
+            app({"type": "lifespan", "asgi": {"version": "3.0"}}, lifespan_in.get, lifespan_send)
+        )
+        await lifespan_in.put({"type": "lifespan.startup"})
+        await _wait_for(lambda: "lifespan.startup.complete" in events)
+        task = asyncio.create_task(app(_scope("/sync"), _never, _drop))
+        await _wait_for(started.is_set)
+        task.cancel()
+        await lifespan_in.put({"type": "lifespan.shutdown"})
+        await asyncio.wait_for(lifespan, 5)
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return events
+
+    events = asyncio.run(main())
+    assert events == [
+        "lifespan.startup.complete",
+        "view-start",
+        "view-end db=open",
+        "teardown db=open",
+        "lifespan.shutdown.complete",
+    ]
