@@ -43,13 +43,13 @@ class Profile:
 PROFILES = {
     "quick": Profile(
         "quick",
-        iso_requests=240,
+        iso_requests=144,  # 24 per route
         iso_connections=24,
-        shutdown_servers=("uvicorn", "hypercorn-trio"),
+        shutdown_servers=KINDS,  # all at once: as fast as one
         badinput_servers=("uvicorn", "hypercorn-trio"),
-        mem_requests=1_200,
-        mem_sample_every=150,
-        rss_requests=1_000,
+        mem_requests=800,
+        mem_sample_every=100,
+        rss_requests=600,
         rss_sample_every=200,
         mem_warmup=400,
     ),
@@ -119,16 +119,12 @@ async def run(
         if "faults" in sections:
             say("faults: references (flask.Flask under Werkzeug, bare FastAPI)")
             refs = await faults.references(work)
-            for kind in servers:
-                say(f"faults: {kind}")
-                report.faults.append(await faults.run(kind, work, refs))
+            say(f"faults: {', '.join(servers)} (at once)")
+            report.faults.extend((await faults.run_all(servers, work, refs)).values())
         if "shutdown" in sections:
-            for kind in (k for k in profile.shutdown_servers if k in servers):
-                for graceful in (None, 1.0):
-                    say(f"shutdown: {kind}, graceful timeout {graceful}")
-                    report.shutdown.append(
-                        await asyncio.to_thread(faults.shutdown, kind, work, graceful)
-                    )
+            kinds = tuple(k for k in profile.shutdown_servers if k in servers)
+            say(f"shutdown: {', '.join(kinds)}, without and with a graceful timeout (at once)")
+            report.shutdown.extend((await faults.shutdown_all(kinds, work)).values())
         if "badinput" in sections:
             say("bad input: flask.Flask under Werkzeug")
             flask_answers = await badinput.flask_answers()
@@ -138,11 +134,19 @@ async def run(
         if "memory" in sections:
             say("memory: in process, tracemalloc")
             report.memory.append(
-                await memory.in_process(profile.mem_requests, sample_every=profile.mem_sample_every)
+                await memory.in_process(
+                    profile.mem_requests,
+                    sample_every=profile.mem_sample_every,
+                    warmup=profile.mem_warmup,
+                )
             )
             say("memory: uvicorn RSS")
             report.memory.append(
-                await memory.server_rss(profile.rss_requests, sample_every=profile.rss_sample_every)
+                await memory.server_rss(
+                    profile.rss_requests,
+                    sample_every=profile.rss_sample_every,
+                    warmup=profile.mem_warmup,
+                )
             )
     report.seconds = time.perf_counter() - t0
     return report

@@ -275,6 +275,17 @@ async def _disconnects(url: str, port: int, log: Journal) -> list[DisconnectRow]
     return rows
 
 
+async def run_all(
+    kinds: tuple[str, ...], workdir: Path, refs: dict[tuple[str, str], Reference]
+) -> dict[str, FaultResult]:
+    """:func:`run` for every server kind at once, each in its own thread and loop
+    (they spend their time waiting on servers, not computing)."""
+    results = await asyncio.gather(
+        *(asyncio.to_thread(asyncio.run, run(kind, workdir, refs)) for kind in kinds)
+    )
+    return dict(zip(kinds, results, strict=True))
+
+
 async def run(kind: str, workdir: Path, refs: dict[tuple[str, str], Reference]) -> FaultResult:
     result = FaultResult(kind)
     log = Journal(workdir / f"faults-{kind}.journal")
@@ -285,6 +296,18 @@ async def run(kind: str, workdir: Path, refs: dict[tuple[str, str], Reference]) 
 
 
 SHUTDOWN = "benchmarks.stress.apps:shutdown_app"
+
+
+async def shutdown_all(
+    kinds: tuple[str, ...], workdir: Path, graceful: tuple[float | None, ...] = (None, 1.0)
+) -> dict[tuple[str, float | None], ShutdownRow]:
+    """:func:`shutdown` for every kind and timeout at once, one thread each: the
+    requests sleep, so the rows take the time of one, not of all."""
+    keys = [(kind, g) for kind in kinds for g in graceful]
+    rows = await asyncio.gather(
+        *(asyncio.to_thread(shutdown, kind, workdir, g) for kind, g in keys)
+    )
+    return dict(zip(keys, rows, strict=True))
 
 
 def shutdown(kind: str, workdir: Path, graceful: float | None, in_flight: int = 5) -> ShutdownRow:

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,10 +28,21 @@ REPO = Path(__file__).resolve().parents[2]
 KINDS = ("uvicorn", "hypercorn-asyncio", "hypercorn-trio", "uvicorn-workers2")
 
 
+_handed_out: set[int] = set()
+_ports_lock = threading.Lock()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+    """A free port, never one handed out before in this process: servers started
+    concurrently cannot be given the same one before either has bound it."""
+    with _ports_lock:
+        while True:
+            with socket.socket() as s:
+                s.bind((HOST, 0))
+                port = int(s.getsockname()[1])
+            if port not in _handed_out:
+                _handed_out.add(port)
+                return port
 
 
 def command(kind: str, target: str, port: int, graceful: float | None = None) -> list[str]:

@@ -15,13 +15,13 @@ from benchmarks.stress.servers import Server, serve
 
 @pytest.fixture(scope="module")
 def flask_server() -> Iterator[Server]:
-    with serve("flask", badinput.FLASK) as server:
+    with serve("flask", badinput.FLASK, graceful=badinput.QUICK_STOP) as server:
         yield server
 
 
 @pytest.fixture(scope="module", params=["uvicorn", "hypercorn-trio"])
 def our_server(request: pytest.FixtureRequest) -> Iterator[Server]:
-    with serve(request.param, badinput.OURS) as server:
+    with serve(request.param, badinput.OURS, graceful=badinput.QUICK_STOP) as server:
         yield server
 
 

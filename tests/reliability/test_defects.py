@@ -18,7 +18,6 @@ import threading
 import time
 import typing as t
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import anyio
 import flask
@@ -398,11 +397,11 @@ def test_defect_5_second_cancel_does_not_abandon_teardown() -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_defect_5_graceful_shutdown_timeout_runs_every_teardown_after_its_view(
-    kind: str, tmp_path: Path
+    kind: str, shutdown_rows: dict[tuple[str, float | None], faults.ShutdownRow]
 ) -> None:
     # 5 sync views (2.5 s) in flight, SIGTERM, a graceful-shutdown timeout of 1 s:
     # uvicorn's --timeout-graceful-shutdown, hypercorn's --graceful-timeout.
-    row = faults.shutdown(kind, tmp_path, graceful=1)
+    row = shutdown_rows[(kind, 1.0)]
     assert (row.teardowns, row.teardowns_after_view) == (row.in_flight, row.in_flight), row
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -45,11 +44,20 @@ def test_references_are_what_flask_and_fastapi_answer(
     }
 
 
+@pytest.fixture(scope="module")
+def fault_results(
+    tmp_path_factory: pytest.TempPathFactory,
+    references: dict[tuple[str, str], faults.Reference],
+) -> dict[str, faults.FaultResult]:
+    # Every server at once: the runs mostly wait on their server.
+    return asyncio.run(faults.run_all(KINDS, tmp_path_factory.mktemp("faults"), references))
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_fault_at_each_stage_gives_flasks_status_and_one_teardown(
-    kind: str, tmp_path: Path, references: dict[tuple[str, str], faults.Reference]
+    kind: str, fault_results: dict[str, faults.FaultResult]
 ) -> None:
-    result = asyncio.run(faults.run(kind, tmp_path, references))
+    result = fault_results[kind]
     assert len(result.rows) == len(faults.cases())
     bad = [row for row in result.rows if not row.ok]
     assert bad == []
@@ -65,7 +73,7 @@ def test_fault_at_each_stage_gives_flasks_status_and_one_teardown(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_sigterm_without_timeout_lets_in_flight_requests_finish_and_tear_down(
-    kind: str, tmp_path: Path
+    kind: str, shutdown_rows: dict[tuple[str, float | None], faults.ShutdownRow]
 ) -> None:
-    row = faults.shutdown(kind, tmp_path, graceful=None)
+    row = shutdown_rows[(kind, None)]
     assert (row.answered_200, row.teardowns, row.teardowns_after_view) == (5, 5, 5)

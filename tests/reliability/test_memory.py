@@ -15,7 +15,11 @@ QUICK = PROFILES["quick"]
 
 
 def test_traced_memory_does_not_grow_with_requests() -> None:
-    result = asyncio.run(memory.in_process(QUICK.mem_requests, sample_every=QUICK.mem_sample_every))
+    result = asyncio.run(
+        memory.in_process(
+            QUICK.mem_requests, sample_every=QUICK.mem_sample_every, warmup=QUICK.mem_warmup
+        )
+    )
     assert result.errors == 0
     assert len(result.samples) == QUICK.mem_requests // QUICK.mem_sample_every
     # ~50 bytes a request at most: caches filling, not requests kept.
@@ -23,7 +27,11 @@ def test_traced_memory_does_not_grow_with_requests() -> None:
 
 
 def test_server_rss_stays_bounded() -> None:
-    result = asyncio.run(memory.server_rss(QUICK.rss_requests, sample_every=QUICK.rss_sample_every))
+    result = asyncio.run(
+        memory.server_rss(
+            QUICK.rss_requests, sample_every=QUICK.rss_sample_every, warmup=QUICK.mem_warmup
+        )
+    )
     assert result.errors == 0
     first, last = result.first_last
     assert last - first < 16 * 1024 * 1024, result.samples
