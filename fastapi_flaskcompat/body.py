@@ -201,6 +201,7 @@ class Body:
         "preload",
         "size",
         "timeout",
+        "too_large",
         "truncated",
         "upstream",
     )
@@ -217,8 +218,11 @@ class Body:
         self.upstream = upstream
         self.length = length
         #: The request's ``max_content_length``: the config's until a hook sets
-        #: ``request.max_content_length``, which sets it here too.
+        #: ``request.max_content_length``, which calls :meth:`set_limit`.
         self.limit = limit
+        #: Over the limit in force (the declared length, or what arrived); kept
+        #: up to date where size, limit or truncation change, as readers test it often.
+        self.too_large = length is not None and limit is not None and length > limit
         self.preload = preload
         self.content_type = content_type
         #: Seconds a synchronous read may wait for the rest of the body.
@@ -255,14 +259,12 @@ class Body:
 
     # -- receiving --------------------------------------------------------
 
-    @property
-    def too_large(self) -> bool:
-        """Over the limit in force now (the declared length, or what arrived)."""
-        limit = self.limit
-        if limit is None:
-            return self.truncated
-        return (
-            self.truncated or self.size > limit or (self.length is not None and self.length > limit)
+    def set_limit(self, limit: int | None) -> None:
+        """The limit in force from now on (``request.max_content_length`` was set)."""
+        self.limit = limit
+        self.too_large = self.truncated or (
+            limit is not None
+            and (self.size > limit or (self.length is not None and self.length > limit))
         )
 
     async def _pull(self, keep: bool = False) -> None:
@@ -294,7 +296,7 @@ class Body:
                 if chunk:
                     limit = self.limit
                     if not keep and limit is not None and self.size + len(chunk) > limit:
-                        self.truncated = True
+                        self.truncated = self.too_large = True
                         raise BodyTooLarge()
                     self._record(chunk)
                 if not message.get("more_body", False):
@@ -382,6 +384,9 @@ class Body:
                 f.write(chunk)
         # Grows only once the bytes are readable: readers trust `size`.
         self.size += len(chunk)
+        limit = self.limit
+        if limit is not None and self.size > limit:
+            self.too_large = True  # a chunk the preload kept
 
     def _spill(self) -> None:
         f = t.cast(t.IO[bytes], tempfile.TemporaryFile())  # noqa: SIM115  # closed below

@@ -88,14 +88,14 @@ def host_error(app: FlaskCompat, scope: Scope) -> HTTPException | None:
     """
     config = app.config
     trusted = config["TRUSTED_HOSTS"]
-    if trusted is None and config["SERVER_NAME"] is not None:
-        return None
     header: bytes | None = None
     for name, value in scope["headers"]:
         if name == b"host":
             header = value
             break
-    if trusted is None and (header is None or header in _GOOD_HOSTS):
+    if trusted is None and (
+        header is None or header in _GOOD_HOSTS or config["SERVER_NAME"] is not None
+    ):
         return None
     server = scope.get("server")
     try:

@@ -252,7 +252,7 @@ class Request(WerkzeugRequest):
         body: Body | None = self.scope.get(BODY_KEY)
         if body is not None:
             # The recorder applies the limit in force when something reads the body.
-            body.limit = self.max_content_length
+            body.set_limit(self.max_content_length)
 
     @property
     def max_form_memory_size(self) -> int | None:
