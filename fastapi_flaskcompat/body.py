@@ -16,12 +16,16 @@ carry a body (a ``Content-Length`` other than 0, or ``Transfer-Encoding``):
   :data:`SPOOL_SIZE` (Werkzeug's 500 KiB upload threshold) and then spills
   to a temporary file.
 * **Preload.** Before ``before_request`` hooks run, the middleware receives
-  the whole body of the content types legacy code parses, so sync helpers
-  called on the event loop (from ``async def`` code) find it ready. Per app:
-  ``config["FLASKCOMPAT_PRELOAD_MIMETYPES"]``, an iterable of mimetypes
-  (``*`` globs allowed); default :data:`DEFAULT_PRELOAD_MIMETYPES` (JSON,
-  urlencoded forms, multipart). Per route: the :func:`body_options`
-  decorator on the endpoint (``preload=True``/``False``, ``record=False``).
+  the body of a request that matched a route (``routing.match_route``; none
+  for a 404/405) when its ``Content-Length`` is at most
+  ``config["FLASKCOMPAT_PRELOAD_MAX_SIZE"]`` (:data:`DEFAULT_PRELOAD_MAX_SIZE`,
+  any type), or, without a length, when its type is one legacy code parses,
+  up to the same bound. Sync helpers called on the event loop (from
+  ``async def`` code) find it ready. Types: ``config["FLASKCOMPAT_PRELOAD_MIMETYPES"]``,
+  an iterable of mimetypes (``*`` globs allowed); default
+  :data:`DEFAULT_PRELOAD_MIMETYPES` (JSON, urlencoded forms, multipart). Per
+  route: the :func:`body_options` decorator on the endpoint
+  (``preload=True``/``False``, ``record=False``).
 * **Sync reads.** In a worker thread, the first read of a body not yet
   complete fetches the rest from the event loop (``anyio.from_thread``) and
   every later read, in any thread, uses the recording. On the event-loop
@@ -29,10 +33,22 @@ carry a body (a ``Content-Length`` other than 0, or ``Transfer-Encoding``):
   loop. ``await request.load_body()`` loads it from async code. A plain
   ``threading.Thread`` (not started by anyio) can fetch only once the loop
   has received part of the body; before that the error names
-  ``load_body()``.
-* **Limits.** ``MAX_CONTENT_LENGTH`` gives 413 before anything is read when
-  ``Content-Length`` is over it, and once the received bytes pass it for
-  chunked bodies; nothing past the limit is read. The 413 is a
+  ``load_body()``. Code that outlives the request (a thread or task it
+  started) reads the recording if the body was complete when the request
+  ended, else gets a ``RuntimeError`` saying the request has ended.
+* **Slow clients.** A body still arriving never holds a worker thread for
+  long: small bodies are preloaded on the loop, and a sync read waits at
+  most ``config["FLASKCOMPAT_BODY_TIMEOUT"]`` seconds
+  (:data:`DEFAULT_BODY_TIMEOUT`; ``None`` waits as long as the client takes)
+  for the rest, then raises Werkzeug's ``RequestTimeout`` (408).
+* **Limits.** The limit is the request's ``max_content_length`` when
+  something reads the body (``MAX_CONTENT_LENGTH`` unless a hook set
+  ``request.max_content_length``, as in Flask 3.1), and the 413 comes then,
+  never before ``before_request``. A ``Content-Length`` over it is refused
+  before anything is read; a chunked body once the received bytes pass it,
+  refusing the chunk that crossed it. The preload, which runs before hooks
+  can change the limit, stops at the configured one keeping that one chunk,
+  and resumes after the hooks if one raised the limit. The 413 is a
   :class:`BodyTooLarge`: Werkzeug's ``RequestEntityTooLarge`` for Flask code
   and a Starlette ``HTTPException`` so FastAPI's body parsing passes it on
   instead of turning it into a 400. A client that disconnects mid-body ends
@@ -53,6 +69,7 @@ import io
 import tempfile
 import threading
 import typing as t
+import weakref
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -61,7 +78,7 @@ import anyio.from_thread
 import anyio.lowlevel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Receive, Scope
-from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge, RequestTimeout
 
 from .routing import match_route
 
@@ -88,6 +105,8 @@ DEFAULT_PRELOAD_MIMETYPES: tuple[str, ...] = (
 DEFAULT_PRELOAD_MAX_SIZE = 1024 * 1024
 #: ``preload`` of a route that asked for its whole body, whatever its size.
 PRELOAD_ALL = -1
+#: Seconds a synchronous read in a worker thread waits for the rest of a body.
+DEFAULT_BODY_TIMEOUT = 30.0
 
 _OPTIONS_ATTR = "__flaskcompat_body__"
 
@@ -143,6 +162,13 @@ def _not_on_loop_message(mimetype: str) -> str:
     )
 
 
+_ENDED_MESSAGE = (
+    "The request has ended before its body was fully received: code that outlives"
+    " the request (a thread or task it started) can read the body only if it was"
+    " complete when the request ended. Read it (request.get_data()) in the request first."
+)
+
+
 def _no_loop_message() -> str:
     return (
         "The request body has not been received yet, and this thread cannot reach the"
@@ -155,6 +181,7 @@ class Body:
     """The recording of one request's body; see the module docstring."""
 
     __slots__ = (
+        "__weakref__",
         "_chunks",
         "_file",
         "_file_lock",
@@ -166,11 +193,16 @@ class Body:
         "content_type",
         "disconnected",
         "done",
+        "ended",
+        "length",
         "limit",
+        "paused",
         "pos",
         "preload",
         "size",
+        "timeout",
         "too_large",
+        "truncated",
         "upstream",
     )
 
@@ -181,15 +213,29 @@ class Body:
         limit: int | None = None,
         preload: int | None = None,
         content_type: bytes = b"",
+        timeout: float | None = None,
     ) -> None:
         self.upstream = upstream
+        self.length = length
+        #: The request's ``max_content_length``: the config's until a hook sets
+        #: ``request.max_content_length``, which calls :meth:`set_limit`.
         self.limit = limit
+        #: Over the limit in force (the declared length, or what arrived); kept
+        #: up to date where size, limit or truncation change, as readers test it often.
+        self.too_large = length is not None and limit is not None and length > limit
         self.preload = preload
         self.content_type = content_type
+        #: Seconds a synchronous read may wait for the rest of the body.
+        self.timeout = timeout
         self.size = 0
         self.complete = False
         self.disconnected = False
-        self.too_large = length is not None and limit is not None and length > limit
+        #: A chunk past the limit was refused: the recording can never be whole.
+        self.truncated = False
+        #: The preload stopped at the limit; a hook raising it resumes the preload.
+        self.paused = False
+        #: The request is over: the server's ``receive`` is no longer ours to call.
+        self.ended = False
         self._chunks: list[bytes] = []
         self._file: t.IO[bytes] | None = None
         self._file_lock = threading.Lock()
@@ -213,11 +259,22 @@ class Body:
 
     # -- receiving --------------------------------------------------------
 
-    async def _pull(self) -> None:
+    def set_limit(self, limit: int | None) -> None:
+        """The limit in force from now on (``request.max_content_length`` was set)."""
+        self.limit = limit
+        self.too_large = self.truncated or (
+            limit is not None
+            and (self.size > limit or (self.length is not None and self.length > limit))
+        )
+
+    async def _pull(self, keep: bool = False) -> None:
         """Receive one message from the server into the recording.
 
         Single flight, without a lock (all callers are on the loop): a reader
         arriving while another receives waits for that message instead.
+        A chunk that crosses the limit is refused (413), unless ``keep``: the
+        preload runs before hooks that may still raise the limit, so it keeps
+        that one chunk and stops.
         """
         if self._pulling:
             if self._pulled is None:
@@ -226,6 +283,8 @@ class Body:
             return
         if self.complete or self.disconnected:
             return
+        if self.ended:
+            raise RuntimeError(_ENDED_MESSAGE)
         if self.too_large:
             raise BodyTooLarge()
         assert self.upstream is not None
@@ -235,8 +294,9 @@ class Body:
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 if chunk:
-                    if self.limit is not None and self.size + len(chunk) > self.limit:
-                        self.too_large = True
+                    limit = self.limit
+                    if not keep and limit is not None and self.size + len(chunk) > limit:
+                        self.truncated = self.too_large = True
                         raise BodyTooLarge()
                     self._record(chunk)
                 if not message.get("more_body", False):
@@ -254,17 +314,20 @@ class Body:
                 pulled.set()
 
     async def preload_body(self) -> bool:
-        """Receive the body before any hook, up to ``preload`` bytes; False if the
-        client disconnected first. Over ``MAX_CONTENT_LENGTH`` it stops: as in
-        Flask, the 413 comes when something reads the body."""
-        limit = self.preload
-        try:
-            while not self.complete and (limit == PRELOAD_ALL or self.size < t.cast(int, limit)):
-                if self.disconnected:
-                    return False
-                await self._pull()
-        except BodyTooLarge:
-            pass
+        """Receive the body before any hook: until it is complete or past the
+        ``preload`` bound (so a body at the bound is known to be whole or not);
+        False if the client disconnected first. Over ``MAX_CONTENT_LENGTH`` it
+        stops: as in Flask, the 413 comes when something reads the body, with
+        the limit in force then (a before_request hook may raise it)."""
+        bound = self.preload
+        self.paused = False
+        while not self.complete and (bound == PRELOAD_ALL or self.size <= t.cast(int, bound)):
+            if self.disconnected:
+                return False
+            if self.too_large:
+                self.paused = True
+                break
+            await self._pull(keep=True)
         return not self.disconnected
 
     async def load(self) -> bool:
@@ -274,6 +337,10 @@ class Body:
                 return False
             await self._pull()
         return True
+
+    async def _load_within(self, timeout: float | None) -> bool:
+        with anyio.fail_after(timeout):
+            return await self.load()
 
     async def receive(self) -> Message:
         """The ``receive`` handed to the app."""
@@ -285,6 +352,11 @@ class Body:
         return lambda: self._replay(cursor)
 
     async def _replay(self, cursor: _Cursor | Body) -> Message:
+        if self.too_large:
+            # Also when the preload kept a chunk past the limit: none of it goes out.
+            raise BodyTooLarge()
+        if self.ended and not self.complete:
+            raise RuntimeError(_ENDED_MESSAGE)
         if cursor.done:
             if self.disconnected or self.upstream is None:
                 return {"type": "http.disconnect"}
@@ -312,9 +384,14 @@ class Body:
                 f.write(chunk)
         # Grows only once the bytes are readable: readers trust `size`.
         self.size += len(chunk)
+        limit = self.limit
+        if limit is not None and self.size > limit:
+            self.too_large = True  # a chunk the preload kept
 
     def _spill(self) -> None:
-        f = t.cast(t.IO[bytes], tempfile.TemporaryFile())  # noqa: SIM115  # closed by close()
+        f = t.cast(t.IO[bytes], tempfile.TemporaryFile())  # noqa: SIM115  # closed below
+        # Closed with this object: a reader may outlive the request (see close()).
+        weakref.finalize(self, f.close)
         for chunk in self._chunks:
             f.write(chunk)
         with self._file_lock:
@@ -353,17 +430,28 @@ class Body:
     # -- synchronous readers ----------------------------------------------
 
     def wait_sync(self) -> None:
-        """Make the whole body available to synchronous code, or raise Flask's error."""
+        """Make the whole body available to synchronous code, or raise Flask's error.
+
+        The wait is bounded by ``timeout`` (``FLASKCOMPAT_BODY_TIMEOUT``): a
+        client that stops sending holds a worker thread that long at most,
+        then gets Werkzeug's 408.
+        """
+        if self.too_large:
+            raise BodyTooLarge()
         if self.complete:
             return
-        if not self.too_large and not self.disconnected:
+        if self.ended:
+            raise RuntimeError(_ENDED_MESSAGE)
+        if not self.disconnected:
             if threading.get_ident() == self._loop_thread:
                 raise RuntimeError(_not_on_loop_message(_mimetype(self.content_type)))
             try:
                 # Without a token, only anyio's worker threads know the loop.
-                anyio.from_thread.run(self.load, token=self._token)
+                anyio.from_thread.run(self._load_within, self.timeout, token=self._token)
+            except TimeoutError:
+                raise RequestTimeout() from None
             except RuntimeError as e:
-                if self._token is not None:
+                if self._token is not None or self.ended:
                     raise
                 raise RuntimeError(_no_loop_message()) from e
         if self.too_large:
@@ -376,9 +464,12 @@ class Body:
         return BodyStream(self)
 
     def close(self) -> None:
-        """End of request: close the spill file."""
-        if self._file is None:
-            self._chunks = []
+        """End of request. A complete recording stays readable for code that
+        still holds the request (a thread it started); it is freed with this
+        object (the spill file by its finalizer). An incomplete one is dropped:
+        the rest can no longer be received."""
+        self.ended = True
+        if self.complete:
             return
         with self._file_lock:
             f, self._file = self._file, None
@@ -487,7 +578,9 @@ def open_body(app: FlaskCompat, scope: Scope, receive: Receive) -> Body | None:
         preload = PRELOAD_ALL if options.preload else None
     else:
         max_size: int = config.get("FLASKCOMPAT_PRELOAD_MAX_SIZE", DEFAULT_PRELOAD_MAX_SIZE)
-        if declared is not None:
+        if max_size <= 0:
+            pass  # preloading turned off
+        elif declared is not None:
             preload = max_size if declared <= max_size else None
         else:
             patterns: Iterable[str] | None = config.get("FLASKCOMPAT_PRELOAD_MIMETYPES")
@@ -497,6 +590,13 @@ def open_body(app: FlaskCompat, scope: Scope, receive: Receive) -> Body | None:
                 patterns = tuple(patterns)
             if _wants_preload(content_type, patterns):
                 preload = max_size
-    body = Body(receive, declared, config.get("MAX_CONTENT_LENGTH"), preload, content_type)
+    body = Body(
+        receive,
+        declared,
+        config.get("MAX_CONTENT_LENGTH"),
+        preload,
+        content_type,
+        config.get("FLASKCOMPAT_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT),
+    )
     scope[BODY_KEY] = body
     return body

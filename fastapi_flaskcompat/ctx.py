@@ -13,10 +13,14 @@ must never tear it down.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import sys
+import threading
+import time
 import typing as t
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar, Token
+from contextvars import Context, ContextVar, Token
 from functools import update_wrapper
 from types import TracebackType
 
@@ -237,6 +241,10 @@ class RequestContext:
         request = self._request
         if request is None:
             request = self._request = self.app.request_class(self.scope, self.receive)
+            # As Flask's create_url_adapter: request.host then checks the Host.
+            trusted_hosts = self.app.config["TRUSTED_HOSTS"]
+            if trusted_hosts is not None:
+                request.trusted_hosts = trusted_hosts
         return request
 
     @property
@@ -424,6 +432,53 @@ class RequestContext:
                 else:
                     await app_ctx.async_pop(exc)
 
+    async def async_pop_cancelled(self, wait: float | None) -> None:
+        """``async_pop`` for a request that asyncio cancelled natively
+        (``Task.cancel()``: uvicorn's graceful-shutdown timeout), which anyio's
+        shields do not stop. The request's sync code may then still run in a
+        worker thread (``anyio.to_thread`` was abandoned), and a second cancel
+        would cut the teardown short. So the teardown hooks wait, at most
+        ``wait`` seconds, until no worker thread runs this request's code, and
+        run in a task of their own, which cancelling this one does not reach;
+        this task waits for it through every further cancel, and unbinds (in
+        the context that bound). The caller re-raises the cancellation. Not
+        the per-request path (a task costs ~10 us): :meth:`async_pop` is."""
+        app_ctx = self._cv_tokens[-1][1] if self._cv_tokens else None
+        owns_app_ctx = app_ctx is not None and len(app_ctx._cv_tokens) == 1
+        try:
+            if self._runs_teardown():
+
+                async def teardown() -> None:
+                    await _wait_for_request_threads(self, wait)
+                    # async_pop's hooks, in async_pop's order.
+                    plan = self.plan
+                    with _teardown_guard(plan):
+                        await self.app.do_teardown_request(None, plan)
+                        self._close()
+                        if owns_app_ctx:
+                            await self.app.do_teardown_appcontext(None, plan)
+
+                task = asyncio.ensure_future(teardown())
+                # The anyio shield keeps cancel scopes from re-cancelling us in a loop;
+                # asyncio.shield keeps a native cancel from reaching the teardown.
+                with anyio.CancelScope(shield=True):
+                    while True:
+                        try:
+                            await asyncio.shield(task)
+                            break
+                        except asyncio.CancelledError:
+                            if task.done():
+                                raise  # the teardown task itself was cancelled
+            else:
+                owns_app_ctx = False
+        finally:
+            app_ctx = self._unbind()
+            if app_ctx is not None:
+                if owns_app_ctx:
+                    app_ctx._unbind()
+                else:
+                    await app_ctx.async_pop(None)
+
     def enter(self, app_ctx: AppContext | None = None) -> tuple[_Tokens | None, _Tokens]:
         """Bind this context and its app context (or ``app_ctx``), without push semantics."""
         app_ctx = app_ctx or self.app_ctx
@@ -458,6 +513,46 @@ class RequestContext:
             f"<{type(self).__name__} {self.scope.get('path')!r}"
             f" [{self.scope.get('method')}] of {self.app.name!r}>"
         )
+
+
+def _request_threads_running(ctx: RequestContext) -> bool:
+    """Whether a worker thread started by anyio still runs code of ``ctx``'s request.
+
+    anyio's ``WorkerThread.run`` calls each function as ``context.run(func)``,
+    ``context`` being a local of that frame, at the bottom of the thread's
+    stack: the request's context object is ``context.get(_cv_request)`` (or a
+    copy of it, for the same scope). This reads anyio's private layout; if it
+    changes, nothing is found and nobody waits (the old behaviour).
+    """
+    me = threading.get_ident()
+    for ident, frame in sys._current_frames().items():
+        if ident == me:
+            continue
+        f: t.Any = frame
+        while f is not None:
+            code = f.f_code
+            if code.co_name == "run" and "context" in code.co_varnames:
+                context = f.f_locals.get("context")
+                if isinstance(context, Context):
+                    held = context.get(_cv_request)
+                    if held is ctx or getattr(held, "scope", None) is ctx.scope:
+                        return True
+            f = f.f_back
+    return False
+
+
+async def _wait_for_request_threads(ctx: RequestContext, wait: float | None) -> None:
+    """Poll until no worker thread runs ``ctx``'s request code, at most ``wait`` s."""
+    deadline = None if wait is None else time.monotonic() + wait
+    while _request_threads_running(ctx):
+        if deadline is not None and time.monotonic() >= deadline:
+            ctx.app.logger.warning(
+                "Tearing down a cancelled request whose code still runs in a worker"
+                " thread after %s s (config['FLASKCOMPAT_TEARDOWN_WAIT'])",
+                wait,
+            )
+            return
+        await asyncio.sleep(0.02)
 
 
 def has_request_context() -> bool:

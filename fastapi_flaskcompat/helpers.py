@@ -94,6 +94,15 @@ def url_for(
     if not _external:
         return path
     if req_ctx is not None:
+        server_name: str | None = config["SERVER_NAME"]
+        if server_name is not None:
+            # Flask binds the request's URL adapter to SERVER_NAME, not to the Host.
+            scheme = _scheme or req_ctx.request.scheme
+            server_name = server_name.lower()
+            default_port = {"http": ":80", "https": ":443"}.get(req_ctx.request.scheme)
+            if default_port is not None:
+                server_name = server_name.removesuffix(default_port)
+            return f"{scheme}://{server_name}{path}"
         host_url = req_ctx.request.host_url.rstrip("/")
         if _scheme is not None:
             host_url = _scheme + host_url[host_url.index(":") :]

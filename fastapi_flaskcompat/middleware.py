@@ -6,13 +6,16 @@ the app in another task with a copied context, which breaks propagation.
 
 from __future__ import annotations
 
+import asyncio
+import time
 import typing as t
 from collections.abc import Awaitable, Generator
 
+import anyio
 from starlette.requests import Request as StarletteRequest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import errors, hooks
+from . import errors, hooks, routing
 from .body import open_body
 from .ctx import RequestContext
 from .globals import _cv_request
@@ -22,17 +25,26 @@ if t.TYPE_CHECKING:
     from .app import FlaskCompat
 
 
+#: Seconds a cancelled request waits for its worker threads before teardown, and
+#: the lifespan shutdown for requests to be torn down.
+DEFAULT_TEARDOWN_WAIT = 30.0
+
+
 class FlaskCompatMiddleware:
     """Installed by ``FlaskCompat(app)``; not meant to be added by hand."""
 
     def __init__(self, app: ASGIApp, compat: FlaskCompat) -> None:
         self.app = app
         self.compat = compat
+        #: HTTP requests not yet torn down; the lifespan shutdown waits for them.
+        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             if scope["type"] == "websocket":
                 await self.handle_websocket(scope, receive, send)
+            elif scope["type"] == "lifespan":
+                await self.app(scope, self.lifespan_receive(receive), send)
             else:
                 await self.app(scope, receive, send)
             return
@@ -45,6 +57,8 @@ class FlaskCompatMiddleware:
         ctx.push()
         responder = _Responder(ctx, send)
         error: Exception | None = None
+        cancelled = False
+        self.in_flight += 1
         try:
             if compat.signalling:
                 compat.signal("request_started")
@@ -55,6 +69,13 @@ class FlaskCompatMiddleware:
             if plan.before or plan.url_value_preprocessors:
                 rv = await self.preprocess(ctx)
             if rv is None:
+                # Flask raises the URL adapter's error at dispatch: after before_request.
+                host_error = routing.host_error(compat, scope)
+                if host_error is not None:
+                    raise host_error
+                # A hook raised request.max_content_length over what stopped the preload.
+                if body is not None and body.paused and not await body.preload_body():
+                    return
                 await self.app(scope, receive, responder.send)
             else:
                 await self.send_response(compat.make_response(rv), responder)
@@ -64,13 +85,37 @@ class FlaskCompatMiddleware:
                 raise
             if error is not None:
                 raise error from exc  # an error handler failed
+        except asyncio.CancelledError:
+            cancelled = True  # asyncio only: trio's cancellation never abandons a thread
+            raise
         finally:
             try:
-                if not ctx.pop_if_idle():
+                if cancelled:
+                    wait = compat.config.get("FLASKCOMPAT_TEARDOWN_WAIT", DEFAULT_TEARDOWN_WAIT)
+                    await ctx.async_pop_cancelled(wait)
+                elif not ctx.pop_if_idle():
                     await ctx.async_pop(error)
             finally:
                 if body is not None:
                     body.close()
+                self.in_flight -= 1
+
+    def lifespan_receive(self, receive: Receive) -> Receive:
+        """``receive`` of the lifespan scope: ``lifespan.shutdown`` reaches the app
+        only once every request was torn down (at most ``FLASKCOMPAT_TEARDOWN_WAIT``
+        seconds): servers leave the event loop once the app's shutdown is done,
+        cancelling what still runs, teardowns of cancelled requests included."""
+
+        async def lifespan_receive() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown" and self.in_flight:
+                wait = self.compat.config.get("FLASKCOMPAT_TEARDOWN_WAIT", DEFAULT_TEARDOWN_WAIT)
+                deadline = None if wait is None else time.monotonic() + wait
+                while self.in_flight and (deadline is None or time.monotonic() < deadline):
+                    await anyio.sleep(0.02)
+            return message
+
+        return lifespan_receive
 
     async def handle_websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """WebSockets get both contexts and teardown; Flask has no hooks for them."""

@@ -7,6 +7,7 @@ It is built only when code touches ``request``.
 
 from __future__ import annotations
 
+import json
 import typing as t
 from functools import cached_property
 from io import BytesIO
@@ -38,6 +39,35 @@ def _scope_headers(scope: Scope) -> Headers:
     return headers
 
 
+class _JSONModule:
+    """``Request.json_module``: the stdlib's, except that JSON nested deeper
+    than the parser's recursion limit is invalid JSON (a ``ValueError``, so
+    Werkzeug answers 400, or None with ``silent=True``), not a
+    ``RecursionError`` escaping ``get_json()`` as a 500."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
+        try:
+            return json.loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+def _as_werkzeug_server_passes(query: bytes) -> bytes:
+    """A raw query that is not UTF-8 (Werkzeug's ``args`` would raise
+    ``UnicodeDecodeError``, a 500), as Werkzeug's server hands it to Flask:
+    each byte read as a latin-1 character, then UTF-8 encoded (the WSGI
+    "encoding dance"), so ``?q=\xe9`` gives ``"é"``. Valid UTF-8 is kept, as
+    every other server passes it."""
+    try:
+        query.decode()
+    except UnicodeDecodeError:
+        return query.decode("latin-1").encode()
+    return query
+
+
 class Request(WerkzeugRequest):
     """The request object legacy code sees as ``request``.
 
@@ -48,6 +78,7 @@ class Request(WerkzeugRequest):
     """
 
     shallow = False
+    json_module = _JSONModule  # type: ignore[assignment]  # Werkzeug types it as a module
 
     def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
         root_path: str = scope.get("root_path", "")
@@ -57,6 +88,9 @@ class Request(WerkzeugRequest):
             path = path[len(root_path) :]
         server = scope.get("server")
         client = scope.get("client")
+        query_string: bytes = scope.get("query_string", b"")
+        if not query_string.isascii():
+            query_string = _as_werkzeug_server_passes(query_string)
         SansIORequest.__init__(
             self,
             method=scope.get("method", "GET"),
@@ -64,7 +98,7 @@ class Request(WerkzeugRequest):
             server=(server[0], server[1]) if server else None,
             root_path=root_path,
             path=path,
-            query_string=scope.get("query_string", b""),
+            query_string=query_string,
             headers=_scope_headers(scope),
             remote_addr=client[0] if client else None,
         )
@@ -215,6 +249,10 @@ class Request(WerkzeugRequest):
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
         self._max_content_length = value
+        body: Body | None = self.scope.get(BODY_KEY)
+        if body is not None:
+            # The recorder applies the limit in force when something reads the body.
+            body.set_limit(self.max_content_length)
 
     @property
     def max_form_memory_size(self) -> int | None:

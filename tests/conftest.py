@@ -25,15 +25,17 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(autouse=True)
 def no_context_left_pushed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fail a test that pushes a context and never pops it, or leaves one bound."""
-    pushed: list[weakref.ref[t.Any]] = []
+    # A WeakSet, not a list of weakrefs: a list would grow with every request
+    # and the memory tests would measure the detector.
+    pushed: weakref.WeakSet[t.Any] = weakref.WeakSet()
     for cls in (AppContext, RequestContext):
 
         def push(self: t.Any, _push: t.Any = cls.push) -> None:
-            pushed.append(weakref.ref(self))
+            pushed.add(self)
             _push(self)
 
         monkeypatch.setattr(cls, "push", push)
     yield
-    left = [ctx for ref in pushed if (ctx := ref()) is not None and ctx._cv_tokens]
+    left = [ctx for ctx in list(pushed) if ctx._cv_tokens]
     bound = [ctx for ctx in (_cv_app.get(None), _cv_request.get(None)) if ctx is not None]
     assert not left and not bound, f"contexts left pushed: {left}, bound: {bound}"

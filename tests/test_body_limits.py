@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import time
 import tracemalloc
 import typing as t
 
+import anyio
 import flask
 import httpx
 import pytest
 from fastapi import Body, FastAPI
 from starlette.requests import Request as StarletteRequest
-from support import Exchange, http_scope
+from support import Exchange, body_messages, http_scope
 
 from fastapi_flaskcompat import FlaskCompat, request
-from fastapi_flaskcompat.body import SPOOL_SIZE
+from fastapi_flaskcompat.body import DEFAULT_PRELOAD_MAX_SIZE, SPOOL_SIZE
 
 pytestmark = pytest.mark.anyio
 
@@ -147,6 +150,88 @@ async def test_json_errors_are_flasks_responses(content_type: str, data: bytes, 
         r = await client.post("/", content=data, headers={"Content-Type": content_type})
     assert expected.status_code in (400, 415)
     assert (r.status_code, r.text) == (expected.status_code, expected.text)
+
+
+# -- the limit in force when the body is read -------------------------------------
+
+
+def limit_app(new_limit: int | None) -> tuple[FastAPI, list[t.Any]]:
+    """make_app, with a before_request hook setting request.max_content_length."""
+    app, teardowns = make_app()
+    compat = app.state.flaskcompat
+
+    @compat.before_request
+    def set_limit() -> None:
+        request.max_content_length = new_limit
+
+    return app, teardowns
+
+
+@pytest.mark.parametrize(("path", "content_type"), PATHS)
+async def test_chunked_body_under_a_limit_raised_by_a_hook_passes(
+    path: str, content_type: str
+) -> None:
+    # Over the config's limit while preloading, under the request's when read.
+    app, _ = limit_app(4 * LIMIT)
+    data = b'"' + b"x" * (2 * LIMIT) + b'"'
+    exchange = Exchange(body_messages(data, CHUNK))
+    headers = [(b"content-type", content_type.encode()), (b"transfer-encoding", b"chunked")]
+    await exchange.run(app, http_scope(path, headers))
+    assert exchange.status == 200
+    assert json.loads(exchange.body) == ("x" * 2 * LIMIT if path == "/json" else len(data))
+
+
+@pytest.mark.parametrize(("path", "content_type"), PATHS)
+async def test_chunked_body_over_a_limit_raised_by_a_hook_stops_there(
+    path: str, content_type: str
+) -> None:
+    app, teardowns = limit_app(2 * LIMIT)
+    exchange = Exchange(endless())
+    headers = [(b"content-type", content_type.encode()), (b"transfer-encoding", b"chunked")]
+    await exchange.run(app, http_scope(path, headers))
+    assert exchange.status == 413
+    # Nothing past the request's limit was received (the chunk that crossed it).
+    assert exchange.received == 2 * LIMIT // CHUNK + 1
+    assert teardowns == [None]
+
+
+@pytest.mark.parametrize(("path", "content_type"), PATHS)
+async def test_preloaded_body_over_a_limit_lowered_by_a_hook_is_413(
+    path: str, content_type: str
+) -> None:
+    app, teardowns = limit_app(1000)
+    data = b'"' + b"x" * 5000 + b'"'
+    exchange = Exchange(body_messages(data, CHUNK))
+    headers = [(b"content-type", content_type.encode()), (b"content-length", b"%d" % len(data))]
+    await exchange.run(app, http_scope(path, headers))
+    assert exchange.status == 413
+    assert teardowns == [None]
+
+
+# -- a client that stops sending -------------------------------------------------
+
+
+async def stalled() -> t.AsyncIterator[dict[str, t.Any]]:
+    yield {"type": "http.request", "body": b"x" * CHUNK, "more_body": True}
+    await anyio.sleep(4)  # the client sends nothing more (then leaves: a 400 without the timeout)
+    yield {"type": "http.disconnect"}
+
+
+@pytest.mark.parametrize("timeout", [0.2, 0.6])
+async def test_sync_read_of_a_stalled_body_gives_408_after_the_configured_timeout(
+    timeout: float,
+) -> None:
+    # Over the preload bound, so a worker thread waits: it must not wait forever.
+    app, teardowns = make_app({"MAX_CONTENT_LENGTH": None, "FLASKCOMPAT_BODY_TIMEOUT": timeout})
+    exchange = Exchange(stalled())
+    size = 2 * DEFAULT_PRELOAD_MAX_SIZE
+    headers = [(b"content-type", b"application/octet-stream"), (b"content-length", b"%d" % size)]
+    started = time.monotonic()
+    await exchange.run(app, http_scope("/legacy", headers))
+    elapsed = time.monotonic() - started
+    assert exchange.status == 408  # Werkzeug's RequestTimeout
+    assert timeout <= elapsed < timeout + 1.5
+    assert teardowns == [None]
 
 
 # -- a client that leaves mid-body ---------------------------------------------

@@ -338,3 +338,56 @@ async def test_test_request_context_body_inside_a_running_loop() -> None:
     ):
         assert request.get_data() == b"xy"
         assert await request.starlette_request.body() == b"xy"
+
+
+# -- code that outlives its request -------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["spilled", "never-received"])
+async def test_thread_reading_the_body_after_the_request_ended(case: str) -> None:
+    # A thread started by the view reads the body once the response went out:
+    # the recording if it was complete (even spilled to disk), else an error
+    # saying the request ended, never a 400 blaming the client.
+    app = FastAPI()
+    FlaskCompat(app)
+    response_sent = threading.Event()
+    outcome: list[t.Any] = []
+    done = threading.Event()
+
+    def audit() -> None:
+        response_sent.wait(5)
+        try:
+            outcome.append(request.get_data())
+        except Exception as exc:
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    @app.post("/")
+    def view() -> str:
+        if case == "spilled":
+            assert len(request.get_data()) == len(payload)
+        threading.Thread(target=copy_current_request_context(audit)).start()
+        return "queued"
+
+    payload = b"x" * (3 * 1024 * 1024 if case == "spilled" else 10)
+
+    async def messages() -> t.AsyncIterator[dict[str, t.Any]]:
+        for i in range(0, len(payload), 64 * 1024):
+            chunk = payload[i : i + 64 * 1024]
+            yield {"type": "http.request", "body": chunk, "more_body": True}
+        if case == "spilled":
+            yield {"type": "http.request", "body": b"", "more_body": False}
+        # never-received: the rest never comes before the response
+
+    exchange = Exchange(messages())
+    headers = [(b"content-type", b"application/octet-stream"), (b"transfer-encoding", b"chunked")]
+    await exchange.run(app, http_scope("/", headers))
+    assert exchange.status == 200
+    response_sent.set()
+    await anyio.to_thread.run_sync(done.wait, 5)
+    if case == "spilled":
+        assert outcome == [payload]
+    else:
+        assert isinstance(outcome[0], RuntimeError), outcome
+        assert "request has ended" in str(outcome[0])
