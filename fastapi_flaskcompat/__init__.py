@@ -7,6 +7,7 @@ and request hooks, for FastAPI.
 """
 
 from .app import FlaskCompat
+from .blueprints import Blueprint
 from .body import body_options
 from .concurrency import nonblocking
 from .config import Config
@@ -20,12 +21,21 @@ from .ctx import (
     has_request_context,
 )
 from .globals import current_app, g, request, session
-from .helpers import abort, make_response, stream_with_context, url_for
+from .helpers import (
+    abort,
+    flash,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    stream_with_context,
+    url_for,
+)
 from .json import jsonify
 from .wrappers import Request, Response
 
 __all__ = [
     "AppContext",
+    "Blueprint",
     "Config",
     "FlaskCompat",
     "Request",
@@ -37,12 +47,15 @@ __all__ = [
     "copy_current_app_context",
     "copy_current_request_context",
     "current_app",
+    "flash",
     "g",
+    "get_flashed_messages",
     "has_app_context",
     "has_request_context",
     "jsonify",
     "make_response",
     "nonblocking",
+    "redirect",
     "request",
     "session",
     "stream_with_context",

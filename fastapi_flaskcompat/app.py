@@ -24,6 +24,8 @@ from .wrappers import Request, Response
 if t.TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from .blueprints import Blueprint
+
 F = t.TypeVar("F", bound=Callable[..., t.Any])
 
 #: Flask's app attributes this library does not provide, and what to use instead.
@@ -103,6 +105,10 @@ class FlaskCompat(Scaffold):
         if config:
             self.config.update(config)
         self.extensions: dict[str, t.Any] = {}
+        #: Registered blueprints by (dotted) name, as Flask's ``app.blueprints``.
+        self.blueprints: dict[str, Blueprint] = {}
+        self._view_functions: dict[str, Callable[..., t.Any]] = {}
+        self._view_functions_version: t.Any = object()
         self.teardown_appcontext_funcs: HookList[Callable[[t.Any], t.Any]] = HookList(
             self._hooks_changed
         )
@@ -168,6 +174,13 @@ class FlaskCompat(Scaffold):
         self.has_blueprint_hooks = any(
             funcs for registry in registries for key, funcs in registry.items() if key is not None
         )
+        # Flask runs every url_value_preprocessor before any before_request hook; with
+        # a blueprint's preprocessor and an app hook, the middleware must know the
+        # route first to keep that order (it matches it ahead of the router).
+        #: True when the middleware runs the blueprints' before phase itself.
+        self.prematch = bool(self.before_request_funcs.get(None)) and any(
+            funcs for key, funcs in self.url_value_preprocessors.items() if key is not None
+        )
         #: The plan of a route of no blueprint, read by the middleware on every request.
         self.app_plan = self.hook_plan()
 
@@ -184,6 +197,75 @@ class FlaskCompat(Scaffold):
                 self.teardown_appcontext_funcs,
             )
         return plan
+
+    # -- blueprints ---------------------------------------------------------------
+
+    def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
+        """Serve ``blueprint``'s routes and register its hooks (Flask's
+        ``register_blueprint``); ``url_prefix=`` and ``name=`` as in Flask, so one
+        blueprint can be registered twice. ``app.include_router(bp)`` works too."""
+        from .blueprints import registration_router
+
+        assert self.fastapi_app is not None, "register_blueprint needs FlaskCompat(app)"
+        name = options.get("name", blueprint.name)
+        url_prefix = options.get("url_prefix")
+        if name in self.blueprints:
+            blueprint.register(self, options)  # raises Flask's "already registered"
+        blueprint.sync_nested_routes()
+        if name == blueprint.name and url_prefix is None:
+            self.fastapi_app.include_router(blueprint)  # type: ignore[attr-defined]
+        else:
+            router = registration_router(blueprint, name, url_prefix)
+            self.fastapi_app.include_router(router)  # type: ignore[attr-defined]
+        blueprint.register(self, options)
+
+    def register_included_blueprints(self) -> None:
+        """Register the blueprints whose routes ``app.include_router`` added (Flask's
+        registration: hooks merged, ``record`` functions run). The middleware calls
+        it when the app starts serving; a blueprint route also does on first use."""
+        from .blueprints import blueprint_routes
+
+        routes = getattr(self.fastapi_app, "routes", [])
+        for route in blueprint_routes(routes):
+            top = route.blueprints[-1] if route.blueprints else None
+            owner = route.owner
+            if top is None or owner is None or top in self.blueprints:
+                continue
+            owner.register(self, {} if top == owner.name else {"name": top})
+
+    def iter_blueprints(self) -> t.Iterator[Blueprint]:
+        """The registered blueprints, in registration order."""
+        return iter(self.blueprints.values())
+
+    @property
+    def view_functions(self) -> dict[str, Callable[..., t.Any]]:
+        """Endpoint name to view function, as Flask's (from the FastAPI routes)."""
+        from .routing import iter_routes
+
+        router = getattr(self.fastapi_app, "router", None)
+        version_of = getattr(router, "_get_routes_version", None)
+        version = version_of() if version_of is not None else None
+        if version is None or version != self._view_functions_version:
+            self._view_functions = {
+                name: endpoint
+                for route, _ in iter_routes(getattr(router, "routes", []))
+                if (name := getattr(route, "name", None))
+                and (endpoint := getattr(route, "endpoint", None)) is not None
+            }
+            self._view_functions_version = version
+        return self._view_functions
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
+        """Flask's: the app's and the endpoint's blueprints' ``url_defaults`` fill ``values``."""
+        from .blueprints import split_blueprint_path
+
+        names: t.Iterable[str | None] = (None,)
+        if "." in endpoint:
+            bps = split_blueprint_path(endpoint.rpartition(".")[0])
+            names = (None, *reversed(bps))
+        for name in names:
+            for func in self.url_default_functions.get(name, ()):
+                func(endpoint, values)
 
     # -- the request cycle (Flask's method names) -------------------------------
 
@@ -250,6 +332,12 @@ class FlaskCompat(Scaffold):
         self.logger.error("Exception on request", exc_info=(type(exc), exc, exc.__traceback__))
 
     # -- responses, sessions and contexts ---------------------------------------
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response (what ``flask.redirect`` calls)."""
+        from werkzeug.utils import redirect
+
+        return t.cast(Response, redirect(location, code, Response=self.response_class))
 
     def make_response(self, rv: t.Any) -> StarletteResponse:
         """Convert a view-style return value into a response, exactly as Flask does.

@@ -202,6 +202,7 @@ class RequestContext:
         "_session",
         "app",
         "app_ctx",
+        "blueprint_phase_done",
         "receive",
         "scope",
     )
@@ -231,6 +232,8 @@ class RequestContext:
         self._session = session
         self._copied = False
         self.app_ctx = None
+        #: Set once the blueprints' before phase ran (by the route, or the middleware).
+        self.blueprint_phase_done = False
         self._plan = None if app.has_blueprint_hooks else app.app_plan
         # A list, as Flask's: extensions append to it directly.
         self._after_request_functions: list[Callable[[t.Any], t.Any]] = []

@@ -118,10 +118,9 @@ def find_error_handler(
 
 
 def _blueprints() -> t.Sequence[str]:
+    # The request's, whether or not the router ran yet (Flask matches at push).
     ctx = _cv_request.get(None)
-    if ctx is None:
-        return ()
-    return ctx.plan.blueprints
+    return ctx.request.blueprints if ctx is not None else ()
 
 
 async def handle_http_exception(app: FlaskCompat, exc: HTTPException) -> t.Any:

@@ -13,7 +13,8 @@ from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.routing import BuildError
 
 from .ctx import AppContext, RequestContext
-from .globals import _cv_app, _cv_request, _no_app_msg, current_app
+from .globals import _cv_app, _cv_request, _no_app_msg, _no_req_msg, current_app
+from .routing import iter_routes
 
 
 def abort(code: int | t.Any, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
@@ -70,6 +71,11 @@ def url_for(
             _external = True
     if _scheme is not None and not _external:
         raise ValueError("When specifying '_scheme', '_external' must be True.")
+    if endpoint[:1] == ".":
+        # Flask: relative to the current request's blueprint.
+        blueprint = req_ctx.request.blueprint if req_ctx is not None else None
+        endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
+    app_ctx.app.inject_url_defaults(endpoint, values)
     fastapi_app = app_ctx.app.fastapi_app
     routes: list[BaseRoute] = list(getattr(fastapi_app, "routes", []))
     route = _find_route(routes, endpoint)
@@ -112,7 +118,7 @@ def url_for(
 
 
 def _find_route(routes: list[BaseRoute], name: str) -> BaseRoute | None:
-    for route in routes:
+    for route, _ in iter_routes(routes):
         if getattr(route, "name", None) == name:
             return route
         if isinstance(route, Mount) and route.name and name.startswith(route.name + ":"):
@@ -202,3 +208,46 @@ async def _async_stream(
                 await aclose()
             finally:
                 ctx.exit(tokens)
+
+
+def flash(message: str, category: str = "message") -> None:
+    """Flask's ``flash``: keep ``message`` in the session for the next request."""
+    from .globals import session
+
+    flashes = session.get("_flashes", [])
+    flashes.append((category, message))
+    session["_flashes"] = flashes
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.signalling:
+        app.signal("message_flashed", message=message, category=category)
+
+
+def get_flashed_messages(
+    with_categories: bool = False, category_filter: t.Iterable[str] = ()
+) -> list[str] | list[tuple[str, str]]:
+    """Flask's ``get_flashed_messages``: the messages flashed so far, once per request."""
+    from .globals import session
+
+    ctx = _cv_request.get(None)
+    if ctx is None:
+        raise RuntimeError(_no_req_msg)
+    flashes = ctx.flashes
+    if flashes is None:
+        flashes = session.pop("_flashes") if "_flashes" in session else []
+        ctx.flashes = flashes
+    if category_filter:
+        flashes = [f for f in flashes if f[0] in category_filter]
+    if not with_categories:
+        return [message for _, message in flashes]
+    return flashes
+
+
+def redirect(location: str, code: int = 302, Response: type | None = None) -> t.Any:
+    """Flask's ``redirect``: a redirect response (the app's response class)."""
+    from werkzeug.utils import redirect as _werkzeug_redirect
+
+    if Response is None:
+        app_ctx = _cv_app.get(None)
+        if app_ctx is not None:
+            return app_ctx.app.redirect(location, code)
+    return _werkzeug_redirect(location, code, Response=Response)

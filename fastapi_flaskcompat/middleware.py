@@ -38,6 +38,9 @@ class FlaskCompatMiddleware:
         self.compat = compat
         #: HTTP requests not yet torn down; the lifespan shutdown waits for them.
         self.in_flight = 0
+        # Starlette builds the stack on the first request or the lifespan: routes
+        # are declared by then, so blueprints included as routers register now.
+        compat.register_included_blueprints()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -132,12 +135,25 @@ class FlaskCompatMiddleware:
 
     async def preprocess(self, ctx: RequestContext) -> t.Any:
         """The app's url_value_preprocessors and before_request hooks; the first
-        value a hook returns, or None."""
-        plan = self.compat.app_plan
-        if plan.url_value_preprocessors:
+        value a hook returns, or None.
+
+        Blueprints' run once the router picked their route, except when a
+        blueprint has a url_value_preprocessor and the app a before_request hook:
+        Flask runs all preprocessors first, so then the whole phase runs here,
+        for the route matched ahead of the router."""
+        compat = self.compat
+        if compat.prematch:
+            plan = ctx.plan
+            ctx.blueprint_phase_done = True
+            uvps = plan.url_value_preprocessors + plan.blueprint_url_value_preprocessors
+            before = plan.before + plan.blueprint_before
+        else:
+            plan = compat.app_plan
+            uvps, before = plan.url_value_preprocessors, plan.before
+        if uvps:
             req = ctx.request
-            await hooks.run_each(plan.url_value_preprocessors, req.endpoint, req.view_args)
-        return await hooks.run_until_value(plan.before)
+            await hooks.run_each(uvps, req.endpoint, req.view_args)
+        return await hooks.run_until_value(before)
 
     async def handle_error(
         self, exc: Exception, ctx: RequestContext, responder: _Responder

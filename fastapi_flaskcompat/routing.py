@@ -12,6 +12,7 @@ It also gives the error Flask's URL adapter binding finds in the request's
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from starlette.routing import BaseRoute, Match, Mount
@@ -52,6 +53,13 @@ def match_route(scope: Scope) -> RouteMatch:
 def _match(routes: list[BaseRoute], scope: dict[str, Any]) -> RouteMatch:
     partial: RouteMatch | None = None
     for route in routes:
+        included = _included_match(route, scope)
+        if included is not None:
+            if included.full:
+                return included
+            if included.route is not None and partial is None:
+                partial = included
+            continue
         match, child_scope = route.matches(scope)
         if match is Match.NONE:
             continue
@@ -66,6 +74,22 @@ def _match(routes: list[BaseRoute], scope: dict[str, Any]) -> RouteMatch:
         if partial is None:
             partial = RouteMatch(route, params, False)
     return partial if partial is not None else _NO_ROUTE
+
+
+def _included_match(route: BaseRoute, scope: dict[str, Any]) -> RouteMatch | None:
+    """A router FastAPI (0.165+) included lazily: its own matching finds the
+    route inside (the original route object, which is what handles the request).
+    None when ``route`` is no such router."""
+    find = getattr(route, "_match", None)
+    if find is None or not hasattr(route, "original_router"):
+        return None
+    match, child_scope, inner, _ = find(scope)
+    if match is Match.NONE or inner is None:
+        return _NO_ROUTE
+    if hasattr(inner, "original_router"):  # nested inclusion
+        return _match([inner], scope)
+    params = {**scope.get("path_params", {}), **child_scope.get("path_params", {})}
+    return RouteMatch(inner, params, match is Match.FULL)
 
 
 #: Host headers that passed the check without TRUSTED_HOSTS (a pure function of
@@ -115,3 +139,20 @@ def host_error(app: FlaskCompat, scope: Scope) -> HTTPException | None:
     if trusted is None and header is not None and len(_GOOD_HOSTS) < _GOOD_HOSTS_MAX:
         _GOOD_HOSTS.add(header)
     return None
+
+
+def iter_routes(routes: list[BaseRoute]) -> Iterator[tuple[BaseRoute, str]]:
+    """Every route the router serves, with its full path, also those of routers
+    FastAPI (0.165+) included lazily; mounted apps are not entered (a mounted
+    FastAPI app has a FlaskCompat of its own)."""
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        contexts = getattr(route, "effective_route_contexts", None)
+        if original is not None and contexts is not None:
+            for context in contexts():
+                inner = getattr(context, "original_route", None)
+                if inner is not None:
+                    path = getattr(context, "path", "") or getattr(inner, "path", "")
+                    yield inner, path
+        else:
+            yield route, getattr(route, "path", "")

@@ -124,8 +124,6 @@ class Scaffold:
     def __init__(self, import_name: str, root_path: str | None = None) -> None:
         self.import_name = import_name
         self.root_path = root_path if root_path is not None else get_root_path(import_name)
-        #: Endpoint name to view function, as Flask's (filled from FastAPI's routes).
-        self.view_functions: dict[str, Callable[..., t.Any]] = {}
         self.error_handler_spec: ErrorHandlerSpec = defaultdict(lambda: defaultdict(dict))
         changed = self._hooks_changed
         self.before_request_funcs: HookDict[Callable[[], t.Any]] = HookDict(changed)

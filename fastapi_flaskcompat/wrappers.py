@@ -143,12 +143,13 @@ class Request(WerkzeugRequest):
 
     @property
     def blueprint(self) -> str | None:
-        """Flask's blueprint name; routers have none yet, so always None."""
-        return None
+        """The registered (dotted) name of the blueprint of the matched route, or None."""
+        return getattr(self._route[0], "blueprint_name", None) or None
 
     @property
     def blueprints(self) -> list[str]:
-        return []
+        """The blueprint and its parents, innermost first (Flask's order)."""
+        return list(getattr(self._route[0], "blueprints", ()))
 
     # Aliases Werkzeug defines on its WSGI request, not on the sans-IO one.
     @property

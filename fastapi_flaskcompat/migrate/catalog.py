@@ -560,8 +560,12 @@ class Coverage:
         import fastapi_flaskcompat as lib
 
         exported = frozenset(getattr(lib, "__all__", ()))
+        from fastapi_flaskcompat.app import ABSENT
+
         compat = lib.FlaskCompat()
-        app_attrs = _public_attributes(type(compat), compat)
+        # Flask's app API only (the snapshot does not follow internals), without
+        # what FlaskCompat names only to say it is absent.
+        app_attrs = (_public_attributes(type(compat), compat) & APP_API) - frozenset(ABSENT)
         blueprint_attrs = None
         blueprint = getattr(lib, "Blueprint", None) if "Blueprint" in exported else None
         if isinstance(blueprint, type):
@@ -570,7 +574,7 @@ class Coverage:
                 instance = blueprint("flaskcompat_scan", "flaskcompat_scan")
             except Exception:  # its attributes on the class are enough
                 instance = None
-            blueprint_attrs = _public_attributes(blueprint, instance)
+            blueprint_attrs = _public_attributes(blueprint, instance) & BLUEPRINT_API
         signals = None
         if importlib.util.find_spec("fastapi_flaskcompat.signals") is not None:
             module = importlib.import_module("fastapi_flaskcompat.signals")

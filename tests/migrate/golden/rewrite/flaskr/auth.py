@@ -1,15 +1,15 @@
 import functools
 
 from fastapi_flaskcompat import (
+    Blueprint,
+    flash,
     g,
+    redirect,
     request,
     session,
     url_for,
 )
 from flask import (
-    Blueprint,
-    flash,
-    redirect,
     render_template,
 )
 from werkzeug.security import check_password_hash, generate_password_hash

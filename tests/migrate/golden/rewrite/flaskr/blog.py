@@ -1,5 +1,5 @@
-from fastapi_flaskcompat import g, request, url_for
-from flask import Blueprint, flash, redirect, render_template
+from fastapi_flaskcompat import Blueprint, flash, g, redirect, request, url_for
+from flask import render_template
 from werkzeug.exceptions import abort
 
 from .auth import login_required

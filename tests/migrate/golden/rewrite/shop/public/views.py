@@ -1,13 +1,13 @@
 """Public section, including homepage and signup."""
 from fastapi_flaskcompat import (
+    Blueprint,
     current_app,
+    flash,
+    redirect,
     request,
     url_for,
 )
 from flask import (
-    Blueprint,
-    flash,
-    redirect,
     render_template,
 )
 from flask_login import login_required, login_user, logout_user
