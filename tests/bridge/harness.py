@@ -126,7 +126,8 @@ def _endpoint_for(compat: FlaskCompat, view: Callable[..., t.Any], kind: str) ->
                 rv = await rv
             return compat.make_response(rv)
 
-    functools.update_wrapper(endpoint, view)
+    # The view's identity, not its signature: FastAPI must read ``request`` from ours.
+    functools.update_wrapper(endpoint, view, ("__module__", "__name__", "__qualname__", "__doc__"))
     del endpoint.__wrapped__
     return endpoint
 
