@@ -1,0 +1,54 @@
+"""A Flask-Limiter app: a default limit, a tighter per-route one, an exempt route."""
+
+from __future__ import annotations
+
+import typing as t
+
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from ..harness import Route, Scenario
+
+limiter = Limiter(
+    get_remote_address,
+    default_limits=["3 per minute"],
+    storage_uri="memory://",
+    headers_enabled=True,
+)
+
+
+def init_app(app: t.Any) -> None:
+    # A fresh in-memory storage per app: init_app builds it.
+    limiter.init_app(app)
+
+
+@limiter.limit("2 per minute")
+def tight() -> t.Any:
+    return {"tight": request.endpoint}
+
+
+def default() -> t.Any:
+    return {"default": request.endpoint}
+
+
+@limiter.exempt
+def free() -> t.Any:
+    return {"free": True}
+
+
+@limiter.limit("1 per minute", key_func=lambda: request.args.get("key", ""))
+def keyed() -> t.Any:
+    return {"key": request.args.get("key")}
+
+
+scenario = Scenario(
+    import_name=__name__,
+    init_app=init_app,
+    routes=[
+        Route("/tight", "tight", tight),
+        Route("/default", "default", default),
+        Route("/free", "free", free),
+        Route("/keyed", "keyed", keyed),
+    ],
+)
