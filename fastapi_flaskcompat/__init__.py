@@ -31,6 +31,7 @@ from .helpers import (
     url_for,
 )
 from .json import jsonify
+from .templating import render_template, render_template_string
 from .wrappers import Request, Response
 
 __all__ = [
@@ -56,6 +57,8 @@ __all__ = [
     "make_response",
     "nonblocking",
     "redirect",
+    "render_template",
+    "render_template_string",
     "request",
     "session",
     "stream_with_context",

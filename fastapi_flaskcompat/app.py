@@ -13,11 +13,15 @@ from datetime import timedelta
 from types import ModuleType
 
 from starlette.responses import Response as StarletteResponse
+from werkzeug.exceptions import Aborter, BadRequestKeyError, HTTPException, InternalServerError
+from werkzeug.routing import BuildError
 
 from . import errors, hooks, responses, sessions
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
+from .globals import _cv_request
 from .hooks import HookPlan
+from .json import DefaultJSONProvider
 from .scaffold import HookList, Scaffold
 from .wrappers import Request, Response
 
@@ -71,6 +75,10 @@ class FlaskCompat(Scaffold):
     response_class: type[Response] = Response
     app_ctx_globals_class: type[_AppCtxGlobals] = _AppCtxGlobals
     config_class: type[Config] = Config
+    json_provider_class: type[DefaultJSONProvider] = DefaultJSONProvider
+    aborter_class: type[Aborter] = Aborter
+    #: Options for the Jinja environment (Flask's ``jinja_options``).
+    jinja_options: dict[str, t.Any] = {}
     #: Flask's session interface: signed cookies by default.
     session_interface: sessions.SessionInterface = sessions.SecureCookieSessionInterface()
     #: Flask's own (app, request) context variables, which pushes also set when
@@ -95,6 +103,11 @@ class FlaskCompat(Scaffold):
         name: str | None = None,
         import_name: str | None = None,
         root_path: str | None = None,
+        instance_path: str | None = None,
+        static_folder: str | None = "static",
+        static_url_path: str | None = None,
+        template_folder: str | None = "templates",
+        bridge_flask: bool = False,
     ) -> None:
         if root_path is None and import_name is None:
             root_path = os.getcwd()
@@ -104,7 +117,18 @@ class FlaskCompat(Scaffold):
         self.config: Config = self.config_class(self.root_path, DEFAULT_CONFIG)
         if config:
             self.config.update(config)
+        #: Flask's attributes extensions read; files are served by FastAPI here.
+        self.instance_path = instance_path or os.path.join(self.root_path, "instance")
+        self.static_folder = static_folder
+        if static_url_path is None and static_folder is not None:
+            static_url_path = "/" + os.path.basename(static_folder.rstrip("/"))
+        self.static_url_path = static_url_path
+        self.template_folder = template_folder
         self.extensions: dict[str, t.Any] = {}
+        self.json = self.json_provider_class(self)
+        self.aborter = self.aborter_class()
+        self.shell_context_processors: list[Callable[[], dict[str, t.Any]]] = []
+        self.url_build_error_handlers: list[Callable[..., t.Any]] = []
         #: Registered blueprints by (dotted) name, as Flask's ``app.blueprints``.
         self.blueprints: dict[str, Blueprint] = {}
         self._view_functions: dict[str, Callable[..., t.Any]] = {}
@@ -114,7 +138,14 @@ class FlaskCompat(Scaffold):
         )
         self._plans: dict[tuple[str, ...], HookPlan] = {}
         self._hooks_changed()
+        from .templating import default_template_context
+
+        self.template_context_processors[None].append(default_template_context)
         _signals_in_use()
+        if bridge_flask:
+            from .bridge import install as install_bridge
+
+            install_bridge(self)
         if app is not None:
             self.init_app(app)
 
@@ -331,6 +362,120 @@ class FlaskCompat(Scaffold):
         """Log an unhandled exception the way Flask does."""
         self.logger.error("Exception on request", exc_info=(type(exc), exc, exc.__traceback__))
 
+    # -- what extensions call on a Flask app ---------------------------------------
+
+    def shell_context_processor(self, f: F) -> F:
+        """Register a function adding names to ``flask shell`` (kept; no CLI here)."""
+        self.shell_context_processors.append(f)
+        return f
+
+    def make_shell_context(self) -> dict[str, t.Any]:
+        rv: dict[str, t.Any] = {"app": self, "g": None}
+        for processor in self.shell_context_processors:
+            rv.update(processor())
+        return rv
+
+    @functools.cached_property
+    def jinja_env(self) -> t.Any:
+        """A real Jinja environment (extra ``templates``): see ``templating``."""
+        from .templating import create_environment
+
+        return create_environment(self)
+
+    @functools.cached_property
+    def jinja_loader(self) -> t.Any:
+        """The loader of the app's ``template_folder`` (Flask's)."""
+        from .templating import folder_loader
+
+        return folder_loader(self.root_path, self.template_folder)
+
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        """Flask's: autoescape ``.html``, ``.htm``, ``.xml``, ``.xhtml`` and ``.svg``."""
+        if filename is None:
+            return True
+        return filename.endswith((".html", ".htm", ".xml", ".xhtml", ".svg"))
+
+    def update_template_context(self, context: dict[str, t.Any]) -> None:
+        """Flask's: the app's, then the request's blueprints' context processors,
+        without overriding what the caller passed."""
+        names: t.Iterable[str | None] = (None,)
+        ctx = _cv_request.get(None)
+        if ctx is not None:
+            names = (None, *reversed(ctx.request.blueprints))
+        orig = context.copy()
+        for name in names:
+            for func in self.template_context_processors.get(name, ()):
+                context.update(self.ensure_sync(func)())
+        context.update(orig)
+
+    def make_default_options_response(self) -> Response:
+        """Flask's answer to ``OPTIONS`` for a route without its own: 200 with ``Allow``."""
+        from .routing import allowed_methods
+
+        ctx = _cv_request.get(None)
+        rv = self.response_class()
+        if ctx is not None:
+            rv.allow.update(allowed_methods(ctx.scope))
+        return rv
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Flask's: whether an HTTP error is treated like any other exception."""
+        return errors.trap_http_exception(self, e)
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Flask's hook to hide an error from teardown functions (never, by default)."""
+        return False
+
+    def handle_http_exception(self, e: HTTPException) -> t.Any:
+        """Flask's ``handle_http_exception``, for code that calls it (sync)."""
+        if e.code is None:
+            return e
+        handler = errors.find_error_handler(self, e, _request_blueprints())
+        if handler is None:
+            return e
+        return self.ensure_sync(handler)(e)
+
+    def handle_user_exception(self, e: Exception) -> t.Any:
+        """Flask's ``handle_user_exception``, for code that calls it (sync)."""
+        if isinstance(e, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
+            e.show_exception = True
+        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
+            return self.handle_http_exception(e)
+        handler = errors.find_error_handler(self, e, _request_blueprints())
+        if handler is None:
+            raise e
+        return self.ensure_sync(handler)(e)
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Flask's ``handle_exception``, for code that calls it (sync): the 500 response."""
+        server_error: t.Any = InternalServerError(original_exception=e)
+        handler = errors.find_error_handler(self, server_error, _request_blueprints())
+        if handler is not None:
+            server_error = self.ensure_sync(handler)(server_error)
+        return t.cast(Response, self.make_response(server_error))
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
+    ) -> str:
+        """Flask's: give ``url_build_error_handlers`` a chance, else raise ``error``."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return t.cast(str, rv)
+        raise error
+
+    def async_to_sync(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]:
+        """Flask's: a sync function running the coroutine function ``func``."""
+        from .concurrency import ensure_sync
+
+        return ensure_sync(func)
+
     # -- responses, sessions and contexts ---------------------------------------
 
     def redirect(self, location: str, code: int = 302) -> Response:
@@ -389,3 +534,8 @@ def _absent(name: str, instead: str) -> property:
 # reads several from the app.
 for _name, _instead in ABSENT.items():
     setattr(FlaskCompat, _name, _absent(_name, _instead))
+
+
+def _request_blueprints() -> t.Sequence[str]:
+    ctx = _cv_request.get(None)
+    return ctx.request.blueprints if ctx is not None else ()

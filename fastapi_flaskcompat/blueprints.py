@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import typing as t
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from functools import cached_property, update_wrapper
@@ -168,6 +169,9 @@ class Blueprint(APIRouter, Scaffold):
     """
 
     _got_registered_once = False
+    # Starlette's Router defines __eq__: keep Flask's identity hash (extensions
+    # keep blueprints in sets and weak sets).
+    __hash__ = object.__hash__
 
     def __init__(
         self,
@@ -204,6 +208,8 @@ class Blueprint(APIRouter, Scaffold):
         self._blueprints: list[tuple[Blueprint, dict[str, t.Any]]] = []
         # (index in _blueprints, id of a child's route) already served here.
         self._copied: set[tuple[int, int]] = set()
+        _instances.add(self)
+        _rebase(self)
 
     @classmethod
     def from_router(cls, router: APIRouter, name: str, import_name: str) -> Blueprint:
@@ -214,6 +220,13 @@ class Blueprint(APIRouter, Scaffold):
 
     def __repr__(self) -> str:
         return f"<Blueprint {self.name!r}>"
+
+    @cached_property
+    def jinja_loader(self) -> t.Any:
+        """The loader of this blueprint's ``template_folder`` (Flask's)."""
+        from .templating import folder_loader
+
+        return folder_loader(self.root_path, self.template_folder)
 
     def _check_setup_finished(self, f_name: str) -> None:
         if self._got_registered_once:
@@ -256,6 +269,14 @@ class Blueprint(APIRouter, Scaffold):
         for route, path in iter_routes(router.routes):
             if isinstance(route, APIRoute):
                 self._copy_route(route, prefix + path, f"{self.name}.{route.name}", self.name)
+
+    def add_url_rule(self, rule: str, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        """Not provided: routes are FastAPI's (``@bp.get``, ``@bp.route``, ``add_api_route``)."""
+        raise NotImplementedError(
+            f"Blueprint.add_url_rule({rule!r}): routes are FastAPI's here. Declare it with"
+            " @bp.route(rule, methods=[...]) (a FastAPI route), @bp.get(...) or"
+            " bp.add_api_route(path, endpoint)."
+        )
 
     def route(  # type: ignore[override]
         self, path: str, methods: list[str] | None = None, **kwargs: t.Any
@@ -454,6 +475,35 @@ def registration_router(blueprint: Blueprint, name: str, url_prefix: str | None)
         copy.blueprint_name = name + bp_name[len(blueprint.name) :]
         copy.owner = blueprint
     return router
+
+
+# The Flask bridge makes blueprints instances of flask.Blueprint too (extensions
+# check isinstance): every instance, made before or after it is turned on.
+_extra_base: type | None = None
+_instances: weakref.WeakSet[Blueprint] = weakref.WeakSet()
+
+
+def use_base_class(base: type) -> None:
+    """Make every Blueprint, existing and future, also an instance of ``base``."""
+    global _extra_base
+    _extra_base = base
+    for blueprint in list(_instances):
+        _rebase(blueprint)
+
+
+_rebased: dict[type, type] = {}
+
+
+def _rebase(blueprint: Blueprint) -> None:
+    base = _extra_base
+    if base is not None and not isinstance(blueprint, base):
+        cls = type(blueprint)
+        rebased = _rebased.get(cls)
+        if rebased is None:
+            rebased = _rebased[cls] = type(
+                cls.__name__, (cls, base), {"__module__": cls.__module__}
+            )
+        blueprint.__class__ = rebased
 
 
 def blueprint_routes(routes: list[BaseRoute]) -> t.Iterator[BlueprintRoute]:

@@ -87,13 +87,24 @@ def _reset(var: ContextVar[t.Any], app: FlaskCompat, index: int, tokens: _Tokens
     push; return what was bound (for Flask's wrong-pop check)."""
     current = var.get(None)
     if type(tokens) is tuple:
-        var.reset(tokens[0])
+        _reset_var(var, tokens[0])
         flask_vars = app.flask_context_vars
         if flask_vars is not None:
-            flask_vars[index].reset(tokens[1])
+            _reset_var(flask_vars[index], tokens[1])
     else:
-        var.reset(tokens)  # type: ignore[arg-type]
+        _reset_var(var, tokens)  # type: ignore[arg-type]
     return current
+
+
+def _reset_var(var: ContextVar[t.Any], token: Token[t.Any]) -> None:
+    try:
+        var.reset(token)
+    except ValueError:
+        # Pushed in another thread's copy of the context (Flask's own
+        # stream_with_context, its generator stepped in Starlette's worker
+        # threads): restore the value from before in this one.
+        if token.old_value is not Token.MISSING:
+            var.set(token.old_value)
 
 
 def _teardown_guard(plan: HookPlan) -> t.ContextManager[t.Any]:
@@ -387,7 +398,7 @@ class RequestContext:
         nothing is done: use :meth:`async_pop`."""
         pushes = self._cv_tokens
         app = self.app
-        if len(pushes) != 1 or self._copied or app.signalling or app.flask_context_vars:
+        if len(pushes) != 1 or self._copied or app.signalling:
             return False
         if (self._plan or self.plan).has_teardown or _cv_request.get(None) is not self:
             return False
@@ -400,7 +411,12 @@ class RequestContext:
             self._request.close()
         pushes.pop()
         self.app_ctx = None
-        _cv_request.reset(tokens)  # type: ignore[arg-type]  # a Token: no bridge
+        if type(tokens) is tuple:  # the bridge's: Flask's variables too
+            _reset(_cv_request, app, 1, tokens)
+            if app_ctx is not None:
+                _reset(_cv_app, app, 0, app_ctx._cv_tokens.pop())
+            return True
+        _cv_request.reset(tokens)  # type: ignore[arg-type]
         if app_ctx is not None:
             _cv_app.reset(app_ctx._cv_tokens.pop())  # type: ignore[arg-type]
         return True

@@ -7,12 +7,16 @@ import decimal
 import json as _json
 import typing as t
 import uuid
+import weakref
 from datetime import date
 
 from werkzeug.http import http_date
 
 from .globals import _cv_app
 from .wrappers import Response
+
+if t.TYPE_CHECKING:
+    from .app import FlaskCompat
 
 
 def _default(o: t.Any) -> t.Any:
@@ -40,23 +44,68 @@ def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
     return _json.loads(s, **kwargs)
 
 
-def response(*args: t.Any, **kwargs: t.Any) -> Response:
-    """Serialize the arguments as JSON into an ``application/json`` response."""
+class DefaultJSONProvider:
+    """Flask's JSON provider API (``app.json``): what ``flask.json``, ``jsonify``
+    and extensions call through the app. Subclass and set
+    ``FlaskCompat.json_provider_class`` to change it, as in Flask."""
+
+    default: t.Callable[[t.Any], t.Any] = staticmethod(_default)
+    ensure_ascii = True
+    sort_keys = True
+    compact: bool | None = None
+    mimetype = "application/json"
+
+    def __init__(self, app: FlaskCompat) -> None:
+        self._app = weakref.proxy(app)
+
+    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return _json.dumps(obj, **kwargs)
+
+    def dump(self, obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
+        fp.write(self.dumps(obj, **kwargs))
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        return _json.loads(s, **kwargs)
+
+    def load(self, fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
+        return self.loads(fp.read(), **kwargs)
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """A response of the app's class with the arguments serialized as JSON."""
+        obj = _prepare_response_obj(args, kwargs)
+        # Flask: compact separators, pretty-printed (indent only) in debug mode.
+        dump_args: dict[str, t.Any] = {}
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            dump_args.setdefault("indent", 2)
+        else:
+            dump_args.setdefault("separators", (",", ":"))
+        return t.cast(
+            Response,
+            self._app.response_class(f"{self.dumps(obj, **dump_args)}\n", mimetype=self.mimetype),
+        )
+
+
+def _prepare_response_obj(args: tuple[t.Any, ...], kwargs: dict[str, t.Any]) -> t.Any:
     if args and kwargs:
         raise TypeError("app.json.response() takes either args or kwargs, not both")
-    obj: t.Any
     if not args and not kwargs:
-        obj = None
-    elif len(args) == 1:
-        obj = args[0]
-    else:
-        obj = args or kwargs
-    # Flask: compact separators, pretty-printed (indent only) in debug mode.
-    dump_args: dict[str, t.Any] = {"separators": (",", ":")}
+        return None
+    if len(args) == 1:
+        return args[0]
+    return args or kwargs
+
+
+def response(*args: t.Any, **kwargs: t.Any) -> Response:
+    """Serialize the arguments as JSON into an ``application/json`` response,
+    with the current app's provider (outside an app: Flask's defaults)."""
     ctx = _cv_app.get(None)
-    if ctx is not None and ctx.app.debug:
-        dump_args = {"indent": 2}
-    return Response(f"{dumps(obj, **dump_args)}\n", mimetype="application/json")
+    if ctx is not None:
+        return ctx.app.json.response(*args, **kwargs)
+    obj = _prepare_response_obj(args, kwargs)
+    return Response(f"{dumps(obj, separators=(',', ':'))}\n", mimetype="application/json")
 
 
 def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:

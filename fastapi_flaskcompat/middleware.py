@@ -76,6 +76,9 @@ class FlaskCompatMiddleware:
                 host_error = routing.host_error(compat, scope)
                 if host_error is not None:
                     raise host_error
+                if scope["method"] == "OPTIONS" and self.answers_options(scope):
+                    await self.send_response(compat.make_default_options_response(), responder)
+                    return
                 # A hook raised request.max_content_length over what stopped the preload.
                 if body is not None and body.paused and not await body.preload_body():
                     return
@@ -132,6 +135,14 @@ class FlaskCompatMiddleware:
             raise
         finally:
             await ctx.async_pop(error)
+
+    def answers_options(self, scope: Scope) -> bool:
+        """Flask's automatic ``OPTIONS`` (``PROVIDE_AUTOMATIC_OPTIONS``): for a path
+        some route serves, when no route there handles ``OPTIONS`` itself."""
+        if not self.compat.config["PROVIDE_AUTOMATIC_OPTIONS"]:
+            return False
+        match = routing.match_route(scope)
+        return match.route is not None and not match.full
 
     async def preprocess(self, ctx: RequestContext) -> t.Any:
         """The app's url_value_preprocessors and before_request hooks; the first
@@ -249,7 +260,9 @@ class _Responder:
         start, self.pending = self.pending, None
         assert start is not None
         streaming = first["type"] != "http.response.body" or first.get("more_body", False)
-        original = Response.from_asgi(start, None if streaming else first.get("body", b""))
+        original = self.ctx.app.response_class.from_asgi(
+            start, None if streaming else first.get("body", b"")
+        )
         response = await self.process(original)
         self.started = True
         await self.send_downstream(response.asgi_start())

@@ -12,10 +12,12 @@ It also gives the error Flask's URL adapter binding finds in the request's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from starlette.routing import BaseRoute, Match, Mount
+from starlette.routing import BaseRoute, Match, Mount, compile_path
 from starlette.types import Scope
 from werkzeug.exceptions import BadHost, HTTPException, SecurityError
 from werkzeug.sansio.utils import get_host
@@ -156,3 +158,26 @@ def iter_routes(routes: list[BaseRoute]) -> Iterator[tuple[BaseRoute, str]]:
                     yield inner, path
         else:
             yield route, getattr(route, "path", "")
+
+
+def allowed_methods(scope: Scope) -> set[str]:
+    """Every method some route serves at ``scope``'s path (Flask's
+    ``allowed_methods``: with ``HEAD`` for ``GET``, and ``OPTIONS``)."""
+    router = getattr(scope.get("app"), "router", None)
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    methods = {"OPTIONS"}
+    for route, full_path in iter_routes(getattr(router, "routes", [])):
+        route_methods = getattr(route, "methods", None)
+        if route_methods and full_path and _path_regex(full_path).match(path):
+            methods.update(route_methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return methods
+
+
+@lru_cache(maxsize=1024)
+def _path_regex(path: str) -> re.Pattern[str]:
+    return compile_path(path)[0]

@@ -314,34 +314,13 @@ BLUEPRINT_API = frozenset(
 BLUEPRINT_ONLY = BLUEPRINT_API - APP_API
 
 #: What ``FlaskCompat(app, bridge_flask=True)`` makes work inside the requests
-#: it handles, for modules that keep ``from flask import ...`` (SPEC: "Running
-#: old ``from flask import ...`` modules untouched").
-BRIDGED = frozenset(
-    {
-        "g",
-        "request",
-        "current_app",
-        "session",
-        "has_request_context",
-        "has_app_context",
-        "after_this_request",
-        "copy_current_request_context",
-        "stream_with_context",
-        "abort",
-        "redirect",
-        "url_for",
-        "flash",
-        "get_flashed_messages",
-        "jsonify",
-        "make_response",
-        "render_template",
-    }
-)
+#: it handles, for modules that keep ``from flask import ...``: the bridge's own list.
+from fastapi_flaskcompat.bridge import BRIDGED  # noqa: E402
 
 _BODY = (
-    "a sync helper called from `async def` code reads the body on the event loop: JSON,"
-    " form and multipart bodies are preloaded; for other types use"
-    " `@body_options(preload=True)` on the endpoint or `await request.load_body()` first"
+    "a sync helper called from `async def` code reads the body on the event loop: bodies"
+    " up to FLASKCOMPAT_PRELOAD_MAX_SIZE (1 MiB) are preloaded, whatever their type; for"
+    " larger ones use `@body_options(preload=True)` or `await request.load_body()` first"
 )
 
 #: Caveat of a covered name, by the name reports show.

@@ -43,19 +43,13 @@ from starlette.requests import Request as StarletteRequest
 
 from fastapi_flaskcompat import FlaskCompat
 
-#: Every FastAPI-side run fails until issue 9's bridge exists (``bridge_flask`` is not
-#: accepted yet). strict: the first passing run turns red, so this line must go then.
-BRIDGE_PENDING = pytest.mark.xfail(
-    strict=True, reason="issue 9: FlaskCompat(app, bridge_flask=True) not built yet"
-)
-
 #: ``flask``: the reference alone. ``fastapi-sync``: the view runs in FastAPI's
 #: threadpool (a ``def`` endpoint), as Flask runs it in a WSGI worker.
 #: ``fastapi-async``: the view runs on the event loop (an ``async def`` endpoint).
 SIDES = [
     pytest.param("flask", id="flask"),
-    pytest.param("fastapi-sync", id="fastapi-sync", marks=BRIDGE_PENDING),
-    pytest.param("fastapi-async", id="fastapi-async", marks=BRIDGE_PENDING),
+    pytest.param("fastapi-sync", id="fastapi-sync"),
+    pytest.param("fastapi-async", id="fastapi-async"),
 ]
 #: Scenarios whose callbacks are ``async def``: Flask runs them with asgiref in the
 #: worker thread; a sync view on the event loop cannot wait for them (see the test).
@@ -139,10 +133,13 @@ def build_fastapi(scenario: Scenario, kind: str, config: dict[str, t.Any] | None
     )
     scenario.init_app(compat)
     for route in scenario.routes:
+        # Flask's add_url_rule adds a view's ``required_methods`` (Flask-CORS's
+        # cross_origin answers OPTIONS itself): a ported route declares them.
+        required = getattr(route.view, "required_methods", ())
         fastapi_app.add_api_route(
             fastapi_path(route.rule),
             _endpoint_for(compat, route.view, kind),
-            methods=list(route.methods),
+            methods=[*route.methods, *(m for m in required if m not in route.methods)],
             name=route.endpoint,
         )
     return fastapi_app

@@ -14,7 +14,7 @@ import anyio
 import pytest
 
 from .apps import httpauth_app
-from .harness import BRIDGE_PENDING, SIDES, THREADED_SIDES, NewClient, differential, run, statuses
+from .harness import SIDES, THREADED_SIDES, NewClient, differential, run, statuses
 
 pytestmark = pytest.mark.anyio
 
@@ -78,7 +78,6 @@ async def test_async_callbacks_wrong_credentials_401(side: str, case: str) -> No
     _check(case, seen)
 
 
-@BRIDGE_PENDING
 @pytest.mark.parametrize("case", ASYNC_CASES)
 async def test_async_callback_from_a_view_on_the_event_loop_never_lets_a_wrong_password_in(
     case: str,

@@ -5,12 +5,10 @@ from fastapi_flaskcompat import (
     flash,
     g,
     redirect,
+    render_template,
     request,
     session,
     url_for,
-)
-from flask import (
-    render_template,
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 

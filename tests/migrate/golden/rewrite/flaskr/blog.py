@@ -1,5 +1,4 @@
-from fastapi_flaskcompat import Blueprint, flash, g, redirect, request, url_for
-from flask import render_template
+from fastapi_flaskcompat import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import abort
 
 from .auth import login_required

@@ -4,11 +4,9 @@ from fastapi_flaskcompat import (
     current_app,
     flash,
     redirect,
+    render_template,
     request,
     url_for,
-)
-from flask import (
-    render_template,
 )
 from flask_login import login_required, login_user, logout_user
 

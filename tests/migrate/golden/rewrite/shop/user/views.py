@@ -1,6 +1,5 @@
 """User views."""
-from fastapi_flaskcompat import Blueprint
-from flask import render_template
+from fastapi_flaskcompat import Blueprint, render_template
 from flask_login import login_required
 
 blueprint = Blueprint("user", __name__, url_prefix="/users", static_folder="../static")

@@ -1,0 +1,92 @@
+"""The Flask bridge: unmodified ``from flask import ...`` code on FastAPI.
+
+``FlaskCompat(app, bridge_flask=True)`` (extra ``fastapi-flaskcompat[flask]``).
+
+The mechanism is Flask's own context variables: every push of this app's
+contexts also sets ``flask.globals._cv_app`` and ``_cv_request`` to this
+library's context objects, so ``flask.g``, ``flask.request``,
+``flask.current_app`` and ``flask.session`` — Werkzeug proxies over those
+variables — resolve to this request's objects, whatever was imported when.
+Nothing of the ``flask`` module is patched: a real ``flask.Flask`` app in
+the same process pushes its own contexts into the same variables, as it
+always does. Flask's helper functions then run against the ``FlaskCompat``
+(``current_app.aborter``, ``.json``, ``.make_response``, ``.ensure_sync``,
+``.jinja_env``, ``.url_for``...), which offers them.
+
+For the ``isinstance`` checks extensions make, the app's request and
+response classes become subclasses of ``flask.Request``/``flask.Response``
+too, and blueprints instances of ``flask.Blueprint``.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+if t.TYPE_CHECKING:
+    from .app import FlaskCompat
+
+#: What of Flask's API works for unmodified modules through the bridge (SPEC:
+#: "Running old ``from flask import ...`` modules untouched"). The migration
+#: tool reports these names as "through the bridge".
+BRIDGED = frozenset(
+    {
+        "g",
+        "request",
+        "current_app",
+        "session",
+        "has_request_context",
+        "has_app_context",
+        "after_this_request",
+        "copy_current_request_context",
+        "stream_with_context",
+        "abort",
+        "redirect",
+        "url_for",
+        "flash",
+        "get_flashed_messages",
+        "jsonify",
+        "make_response",
+        "render_template",
+        "render_template_string",
+    }
+)
+
+
+def _flask() -> t.Any:
+    try:
+        import flask
+        import flask.globals
+    except ImportError:
+        raise RuntimeError(
+            "bridge_flask=True runs unmodified Flask code and needs Flask:"
+            " install fastapi-flaskcompat[flask]."
+        ) from None
+    return flask
+
+
+def install(app: FlaskCompat) -> None:
+    """Bind Flask's context variables with this app's contexts, and give the app
+    Flask's classes for ``isinstance`` checks."""
+    flask = _flask()
+    app.flask_context_vars = (flask.globals._cv_app, flask.globals._cv_request)
+    app.request_class = flask_class(app.request_class, flask.Request)
+    app.response_class = flask_class(app.response_class, flask.Response)
+    from . import blueprints
+    from . import signals as _signals  # noqa: F401  # Flask's signals, sent from now on
+
+    blueprints.use_base_class(flask.Blueprint)
+
+
+_classes: dict[tuple[type, type], type] = {}
+
+
+def flask_class(ours: type, theirs: type) -> type:
+    """``ours`` that is also a ``theirs`` (our methods first), made once."""
+    if issubclass(ours, theirs):
+        return ours
+    cls = _classes.get((ours, theirs))
+    if cls is None:
+        cls = _classes[ours, theirs] = type(
+            ours.__name__, (ours, theirs), {"__module__": ours.__module__}
+        )
+    return cls
