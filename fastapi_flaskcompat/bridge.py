@@ -48,6 +48,10 @@ BRIDGED = frozenset(
         "make_response",
         "render_template",
         "render_template_string",
+        # Flask's own, not re-exported here: they only read what the bridge gives them.
+        "json",
+        "stream_template",
+        "stream_template_string",
     }
 )
 

@@ -43,7 +43,7 @@ class Side:
     def __init__(self, api: types.ModuleType, app: t.Any) -> None:
         self.api = api
         self.app = app
-        self.is_flask = api is flask
+        self.is_flask = isinstance(app, flask.Flask)
 
     def blueprint(self, name: str, import_name: str = __name__, **options: t.Any) -> t.Any:
         if not self.is_flask and options.get("url_prefix"):
@@ -90,8 +90,10 @@ def flask_side(config: dict[str, t.Any] | None) -> Side:
     return Side(flask, app)
 
 
-def our_side(config: dict[str, t.Any] | None) -> Side:
-    return Side(fastapi_flaskcompat, FlaskCompat(FastAPI(title="parity"), config=config))
+def our_side(config: dict[str, t.Any] | None, bridge: bool = False) -> Side:
+    """``bridge``: the scenario's code imports from ``flask`` here too."""
+    app = FlaskCompat(FastAPI(title="parity"), config=config, bridge_flask=bridge)
+    return Side(flask if bridge else fastapi_flaskcompat, app)
 
 
 async def run(
@@ -100,8 +102,10 @@ async def run(
     *,
     select: Sequence[str] = ("content-type",),
     config: dict[str, t.Any] | None = None,
+    bridge: bool = False,
 ) -> tuple[list[Observation], list[Observation]]:
-    """``(flask, ours)``: one observation per request on each side."""
+    """``(flask, ours)``: one observation per request on each side; with
+    ``bridge``, the scenario uses ``flask``'s names on our side too."""
     reqs = [r if isinstance(r, Req) else Req(r) for r in requests]
     theirs_events: list[t.Any] = []
     theirs_side = flask_side(config)
@@ -117,7 +121,7 @@ async def run(
             )
         )
     our_events: list[t.Any] = []
-    ours_side = our_side(config)
+    ours_side = our_side(config, bridge)
     setup(ours_side, our_events)
     ours = []
     transport = httpx.ASGITransport(app=ours_side.app.fastapi_app, raise_app_exceptions=False)
