@@ -223,6 +223,9 @@ async def respond(
     handler = fallback if fallback is not None else find_fastapi_handler(app, exc)
     if handler is None:
         return None
+    if _unwrapped(handler) is _werkzeug_exception_response and trap_http_exception(app, exc):
+        # Trapped (Flask's TRAP_* config): no Werkzeug page, the error is unhandled.
+        raise exc
     return await call_fastapi_handler(handler, request, exc)
 
 
