@@ -23,6 +23,7 @@ FastAPI app's handlers when Starlette builds its middleware stack.
 from __future__ import annotations
 
 import contextlib
+import http
 import typing as t
 from collections.abc import Callable
 
@@ -71,9 +72,9 @@ def as_werkzeug(exc: StarletteHTTPException) -> HTTPException:
     """FastAPI's/Starlette's ``HTTPException`` as the Werkzeug exception Flask would raise."""
     code = exc.status_code
     cls = default_exceptions.get(code)
-    phrase = getattr(cls, "name", None)
-    # The router's own 404/405 carry only the status phrase: keep Werkzeug's text.
-    description = None if exc.detail in (phrase, None) else str(exc.detail)
+    # The router's own 404/405 and a bare HTTPException(code) carry only the status
+    # phrase (Starlette's default detail): keep Werkzeug's description then.
+    description = None if exc.detail in (None, _status_phrase(code)) else str(exc.detail)
     if cls is MethodNotAllowed:
         allow = (exc.headers or {}).get("Allow", "")
         methods = [m.strip() for m in allow.split(",") if m.strip()] or None
@@ -82,6 +83,13 @@ def as_werkzeug(exc: StarletteHTTPException) -> HTTPException:
         # A status Werkzeug has no class for: an HTTPException with that code.
         cls = type(f"HTTP{code}", (HTTPException,), {"code": code, "description": description})
     return cls(description=description)
+
+
+def _status_phrase(code: int) -> str | None:
+    try:
+        return http.HTTPStatus(code).phrase
+    except ValueError:
+        return None
 
 
 def trap_http_exception(app: FlaskCompat, exc: Exception) -> bool:
