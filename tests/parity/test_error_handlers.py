@@ -26,11 +26,12 @@ from werkzeug.exceptions import (
     Forbidden,
     HTTPException,
     InternalServerError,
+    MethodNotAllowed,
     NotFound,
 )
 
 from .harness import exc_info
-from .twoapps import Side, flask_side, our_side, raised, run
+from .twoapps import Req, Side, flask_side, our_side, raised, run
 
 pytestmark = pytest.mark.anyio
 
@@ -623,3 +624,25 @@ async def test_teardown_request_handler_error() -> None:
     # Intended difference: the default 500 body is Starlette's text, not Werkzeug's page.
     assert b"Internal Server Error" in theirs[0].body
     assert ours[0].body == b"Internal Server Error"
+
+
+async def test_routing_errors_reach_handlers_as_flasks() -> None:
+    """The router's 404/405 (FastAPI's here) reach a handler as Werkzeug's
+    exceptions, with Werkzeug's descriptions and the allowed methods."""
+
+    def setup(s: Side, ev: list[t.Any]) -> None:
+        @s.app.errorhandler(HTTPException)
+        def handle(e: t.Any) -> t.Any:
+            # Flask adds HEAD and OPTIONS to a GET route's methods; FastAPI doesn't.
+            methods = sorted(set(getattr(e, "valid_methods", None) or ()) - {"HEAD", "OPTIONS"})
+            ev.append((type(e).__name__, e.code, e.description, methods))
+            return e.description, e.code
+
+        s.route(s.app, "/items", lambda: "items", endpoint="items")
+
+    theirs, ours = await run(setup, ["/nope", Req("/items", method="DELETE")])
+    assert ours == theirs
+    assert [o.events for o in theirs] == [
+        [("NotFound", 404, NotFound.description, [])],
+        [("MethodNotAllowed", 405, MethodNotAllowed.description, ["GET"])],
+    ]
