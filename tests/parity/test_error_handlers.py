@@ -646,3 +646,13 @@ async def test_routing_errors_reach_handlers_as_flasks() -> None:
         [("NotFound", 404, NotFound.description, [])],
         [("MethodNotAllowed", 405, MethodNotAllowed.description, ["GET"])],
     ]
+
+
+async def test_a_trapped_http_error_reaches_a_generic_handler() -> None:
+    def setup(s: Side, ev: list[t.Any]) -> None:
+        s.app.errorhandler(Exception)(lambda e: (f"generic {type(e).__name__}", 500))
+        s.route(s.app, "/fail", lambda: s.api.abort(404), endpoint="fail")
+
+    theirs, ours = await run(setup, ["/fail"], config={"TRAP_HTTP_EXCEPTIONS": True})
+    assert ours == theirs
+    assert (theirs[0].status, theirs[0].body) == (500, b"generic NotFound")
