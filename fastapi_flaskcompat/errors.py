@@ -79,14 +79,33 @@ def as_werkzeug(exc: StarletteHTTPException) -> HTTPException:
     # The router's own 404/405 and a bare HTTPException(code) carry only the status
     # phrase (Starlette's default detail): keep Werkzeug's description then.
     description = None if exc.detail in (None, _status_phrase(code)) else str(exc.detail)
+    werkzeug_exc: HTTPException
     if cls is MethodNotAllowed:
         allow = (exc.headers or {}).get("Allow", "")
         methods = [m.strip() for m in allow.split(",") if m.strip()] or None
-        return MethodNotAllowed(valid_methods=methods, description=description)
-    if cls is None:
-        # A status Werkzeug has no class for: an HTTPException with that code.
-        cls = type(f"HTTP{code}", (HTTPException,), {"code": code, "description": description})
-    return cls(description=description)
+        werkzeug_exc = MethodNotAllowed(valid_methods=methods, description=description)
+    else:
+        if cls is None:
+            # A status Werkzeug has no class for: an HTTPException with that code.
+            attrs = {"code": code, "description": description}
+            cls = type(f"HTTP{code}", (HTTPException,), attrs)
+        werkzeug_exc = cls(description=description)
+    if exc.headers:
+        _keep_headers(werkzeug_exc, exc.headers)
+    return werkzeug_exc
+
+
+def _keep_headers(exc: HTTPException, headers: t.Mapping[str, str]) -> None:
+    # FastAPI's security raises HTTPException(401, headers={"WWW-Authenticate": ...}):
+    # a handler returning the exception must answer with them, as Werkzeug's would.
+    own_headers = exc.get_headers
+
+    def get_headers(environ: t.Any = None, scope: t.Any = None) -> list[tuple[str, str]]:
+        out = own_headers(environ, scope)
+        present = {name.lower() for name, _ in out}
+        return [*out, *((k, v) for k, v in headers.items() if k.lower() not in present)]
+
+    exc.get_headers = get_headers  # type: ignore[method-assign]
 
 
 def _status_phrase(code: int) -> str | None:
