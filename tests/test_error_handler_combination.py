@@ -501,3 +501,34 @@ async def test_blueprint_handler_for_a_router_included_with_include_router() -> 
     flask_app.register_blueprint(flask_bp)
     c = flask_app.test_client()
     assert (c.get("/bp/x").data, c.get("/plain/y").data) == (b"bp handled", b"app handled")
+
+
+async def test_a_handler_returning_fastapis_exception_keeps_its_headers() -> None:
+    """Flask's common ``if isinstance(e, HTTPException): return e``: FastAPI's
+    security dependencies' 401 still carries ``WWW-Authenticate``, and any
+    headers of an ``HTTPException(..., headers=)`` are sent, as a Werkzeug
+    exception's own headers would be."""
+    from fastapi.security import OAuth2PasswordBearer
+
+    app, compat, _ = make_app()
+    oauth2 = OAuth2PasswordBearer(tokenUrl="token")
+
+    @app.get("/me")
+    async def me(token: str = Depends(oauth2)) -> str:
+        return token
+
+    @app.get("/dup")
+    async def dup() -> None:
+        raise FastAPIHTTPException(409, detail="taken", headers={"X-Reason": "duplicate"})
+
+    @compat.errorhandler(Exception)
+    def generic(e: Exception) -> t.Any:
+        if isinstance(e, HTTPException):
+            return e
+        return "internal", 500
+
+    r1, r2 = await get(app, "/me"), await get(app, "/dup")
+    assert (r1.status_code, r1.headers["www-authenticate"]) == (401, "Bearer")
+    assert (r2.status_code, r2.headers["x-reason"]) == (409, "duplicate")
+    assert "taken" in r2.text
+    assert r2.headers["content-type"] == "text/html; charset=utf-8"
