@@ -244,9 +244,11 @@ class Blueprint(APIRouter, Scaffold):
         self, path: str, endpoint: Callable[..., t.Any], *, name: str | None = None, **kwargs: t.Any
     ) -> None:
         """FastAPI's ``add_api_route``; the route is named ``"<blueprint>.<name>"``."""
-        local = name or getattr(endpoint, "__name__", None) or "route"
-        if "." in local:
+        if name and "." in name:
             raise ValueError("'endpoint' may not contain a dot '.' character.")
+        if "." in getattr(endpoint, "__name__", ""):
+            raise ValueError("'view_func' name may not contain a dot '.' character.")
+        local = name or getattr(endpoint, "__name__", None) or "route"
         kwargs.setdefault("route_class_override", self.route_class)
         path = join_prefix(self.url_prefix, path)
         self._add_route(path, endpoint, f"{self.name}.{local}", self.name, **kwargs)
@@ -279,9 +281,19 @@ class Blueprint(APIRouter, Scaffold):
         )
 
     def route(  # type: ignore[override]
-        self, path: str, methods: list[str] | None = None, **kwargs: t.Any
+        self,
+        path: str,
+        methods: list[str] | None = None,
+        *,
+        endpoint: str | None = None,
+        **kwargs: t.Any,
     ) -> Callable[[F], F]:
-        """Flask's ``@bp.route(rule, methods=[...])``: a FastAPI route (GET by default)."""
+        """Flask's ``@bp.route(rule, methods=[...], endpoint=...)``: a FastAPI route
+        (GET by default) named ``"<blueprint>.<endpoint>"``."""
+        if endpoint is not None:
+            if "." in endpoint:
+                raise ValueError("'endpoint' may not contain a dot '.' character.")
+            kwargs["name"] = endpoint
         return self.api_route(path, methods=methods or ["GET"], **kwargs)
 
     def _copy_route(self, route: APIRoute, path: str, name: str, bp_name: str) -> None:

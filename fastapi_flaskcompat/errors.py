@@ -9,7 +9,11 @@ For an exception from a hook, a dependency, an endpoint, or FastAPI itself
    to them as the Werkzeug exception of its status code, as Flask would
    raise it. Werkzeug exceptions without a handler are their own response
    (``abort(404)`` gives Werkzeug's page), as in Flask.
-2. FastAPI's ``exception_handlers``, Starlette's lookup.
+2. FastAPI's ``exception_handlers``, Starlette's lookup. For an exception
+   that is no HTTP error, a FastAPI handler registered for a class nearer
+   in the exception's MRO than the Flask handler's answers instead (Flask's
+   own lookup, over both; a tie goes to Flask): FastAPI's 422 for
+   ``RequestValidationError`` survives a Flask ``errorhandler(Exception)``.
 3. Unhandled: the 500 path (:func:`handle_exception`), Flask's
    ``handle_exception`` inside the request's contexts.
 
@@ -23,6 +27,7 @@ FastAPI app's handlers when Starlette builds its middleware stack.
 from __future__ import annotations
 
 import contextlib
+import http
 import typing as t
 from collections.abc import Callable
 
@@ -71,17 +76,43 @@ def as_werkzeug(exc: StarletteHTTPException) -> HTTPException:
     """FastAPI's/Starlette's ``HTTPException`` as the Werkzeug exception Flask would raise."""
     code = exc.status_code
     cls = default_exceptions.get(code)
-    phrase = getattr(cls, "name", None)
-    # The router's own 404/405 carry only the status phrase: keep Werkzeug's text.
-    description = None if exc.detail in (phrase, None) else str(exc.detail)
+    # The router's own 404/405 and a bare HTTPException(code) carry only the status
+    # phrase (Starlette's default detail): keep Werkzeug's description then.
+    description = None if exc.detail in (None, _status_phrase(code)) else str(exc.detail)
+    werkzeug_exc: HTTPException
     if cls is MethodNotAllowed:
         allow = (exc.headers or {}).get("Allow", "")
         methods = [m.strip() for m in allow.split(",") if m.strip()] or None
-        return MethodNotAllowed(valid_methods=methods, description=description)
-    if cls is None:
-        # A status Werkzeug has no class for: an HTTPException with that code.
-        cls = type(f"HTTP{code}", (HTTPException,), {"code": code, "description": description})
-    return cls(description=description)
+        werkzeug_exc = MethodNotAllowed(valid_methods=methods, description=description)
+    else:
+        if cls is None:
+            # A status Werkzeug has no class for: an HTTPException with that code.
+            attrs = {"code": code, "description": description}
+            cls = type(f"HTTP{code}", (HTTPException,), attrs)
+        werkzeug_exc = cls(description=description)
+    if exc.headers:
+        _keep_headers(werkzeug_exc, exc.headers)
+    return werkzeug_exc
+
+
+def _keep_headers(exc: HTTPException, headers: t.Mapping[str, str]) -> None:
+    # FastAPI's security raises HTTPException(401, headers={"WWW-Authenticate": ...}):
+    # a handler returning the exception must answer with them, as Werkzeug's would.
+    own_headers = exc.get_headers
+
+    def get_headers(environ: t.Any = None, scope: t.Any = None) -> list[tuple[str, str]]:
+        out = own_headers(environ, scope)
+        present = {name.lower() for name, _ in out}
+        return [*out, *((k, v) for k, v in headers.items() if k.lower() not in present)]
+
+    exc.get_headers = get_headers  # type: ignore[method-assign]
+
+
+def _status_phrase(code: int) -> str | None:
+    try:
+        return http.HTTPStatus(code).phrase
+    except ValueError:
+        return None
 
 
 def trap_http_exception(app: FlaskCompat, exc: Exception) -> bool:
@@ -101,6 +132,14 @@ def find_error_handler(
     app: FlaskCompat, exc: Exception, blueprints: t.Sequence[str]
 ) -> Handler | None:
     """Flask's ``_find_error_handler``: blueprints then the app, by code then by class."""
+    found = _find_error_handler(app, exc, blueprints)
+    return None if found is None else found[0]
+
+
+def _find_error_handler(
+    app: FlaskCompat, exc: Exception, blueprints: t.Sequence[str]
+) -> tuple[Handler, int] | None:
+    # The handler, and how far up the exception's MRO its class is.
     exc_class, code = exception_class_and_code(type(exc))
     spec = app.error_handler_spec
     names = (*blueprints, None)
@@ -110,10 +149,10 @@ def find_error_handler(
             handler_map = by_code.get(c) if by_code is not None else None
             if not handler_map:
                 continue
-            for cls in exc_class.__mro__:
+            for depth, cls in enumerate(exc_class.__mro__):
                 handler = handler_map.get(cls)
                 if handler is not None:
-                    return handler
+                    return handler, depth
     return None
 
 
@@ -158,8 +197,14 @@ async def handle_user_exception(app: FlaskCompat, exc: Exception) -> t.Any:
             if handler is not None:
                 return await call(handler, flask_exc)
         raise NotHandled()
-    handler = find_error_handler(app, exc, _blueprints()) if app.error_handler_spec else None
-    if handler is None:
+    found = _find_error_handler(app, exc, _blueprints()) if app.error_handler_spec else None
+    if found is None:
+        raise NotHandled()
+    handler, depth = found
+    fastapi_depth = _fastapi_handler_depth(app, exc)
+    if fastapi_depth is not None and fastapi_depth < depth:
+        # A FastAPI handler for a nearer class (RequestValidationError's, under a
+        # Flask errorhandler(Exception)) answers: Flask's own rule, over both.
         raise NotHandled()
     return await call(handler, exc)
 
@@ -180,6 +225,19 @@ def find_fastapi_handler(app: FlaskCompat, exc: Exception) -> Handler | None:
             break
         if cls in handlers:
             return handlers[cls]
+    return None
+
+
+def _fastapi_handler_depth(app: FlaskCompat, exc: Exception) -> int | None:
+    """How far up ``exc``'s MRO the FastAPI handler for it is registered (not
+    counting the defaults FlaskCompat installs for HTTP exceptions)."""
+    handlers = _fastapi_handlers(app)
+    for depth, cls in enumerate(type(exc).__mro__):
+        if cls is Exception:
+            break
+        handler = handlers.get(cls)
+        if handler is not None and handler not in _DEFAULT_RESPONSES:
+            return depth
     return None
 
 
@@ -223,6 +281,9 @@ async def respond(
     handler = fallback if fallback is not None else find_fastapi_handler(app, exc)
     if handler is None:
         return None
+    if _unwrapped(handler) is _werkzeug_exception_response and trap_http_exception(app, exc):
+        # Trapped (Flask's TRAP_* config): no Werkzeug page, the error is unhandled.
+        raise exc
     return await call_fastapi_handler(handler, request, exc)
 
 
@@ -324,3 +385,10 @@ async def _starlette_http_exception_response(request: StarletteRequest, exc: Exc
     if exc.status_code in (204, 304):
         return StarletteResponse(status_code=exc.status_code, headers=exc.headers)
     return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
+#: FlaskCompat's stand-ins for Flask's and Starlette's own answers to HTTP errors.
+_DEFAULT_RESPONSES: tuple[Handler, ...] = (
+    _werkzeug_exception_response,
+    _starlette_http_exception_response,
+)

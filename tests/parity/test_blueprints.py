@@ -1,8 +1,16 @@
 """Blueprints, run side by side under Flask and FlaskCompat.
 
 Ported from Flask 3.1's tests/test_blueprints.py (the cases about hooks,
-error handlers, naming, nesting, prefixes and URL processors; templates,
-static files, subdomains and route ``defaults`` are not this library's).
+error handlers, naming, nesting, prefixes and URL processors). Not ported,
+as not this library's: templates and static files (test_templates_and_static,
+test_default_static_max_age, test_templates_list, test_template_filter*,
+test_add_template_filter*, test_template_test*, test_add_template_test*,
+test_context_processing, test_template_global), subdomains
+(test_nesting_subdomains, test_child_and_parent_subdomain), Werkzeug route
+``defaults=`` and registration ``url_defaults=`` that feed them
+(test_blueprint_url_defaults; test_empty_url_defaults is ported with the
+view's own default), and ``app.url_map`` with ``bp.endpoint``
+(test_endpoint_decorator: routes are FastAPI's, there is no URL map).
 """
 
 from __future__ import annotations
@@ -553,3 +561,164 @@ async def test_404_and_405_answered_by_the_apps_handlers_not_a_blueprints() -> N
         b"app 404: NotFound",
         b"app 405: ['GET']",
     ]
+
+
+async def test_dotted_names_from_app() -> None:
+    def setup(s: Side, ev: list[t.Any]) -> None:
+        api = s.api
+        test = s.blueprint("test")
+        s.route(s.app, "/", lambda: api.url_for("test.index"), endpoint="app_index")
+        s.route(test, "/test/", lambda: api.url_for("app_index"), endpoint="index")
+        s.register(s.app, test)
+
+    theirs, ours = await run(setup, ["/", "/test/"])
+    assert ours == theirs
+    assert [o.body for o in theirs] == [b"/test/", b"/"]
+
+
+async def test_empty_url_defaults() -> None:
+    """Flask's case routes ``/`` with ``defaults={"page": 1}``; route defaults
+    are Werkzeug's, so here the view's own default gives the value on both
+    sides (what a ported view does): two routes, one endpoint."""
+
+    def setup(s: Side, ev: list[t.Any]) -> None:
+        bp = s.blueprint("bp")
+
+        def something(page: int = 1) -> str:
+            return f"{page!r}"
+
+        s.route(bp, "/", something, endpoint="something")
+        s.route(bp, "/page/<int:page>", something, endpoint="something")
+        s.register(s.app, bp)
+
+    theirs, ours = await run(setup, ["/", "/page/2"])
+    assert ours == theirs
+    assert [o.body for o in theirs] == [b"1", b"2"]
+
+
+async def test_route_decorator_custom_endpoint() -> None:
+    """Flask's ``@bp.route(rule, endpoint=...)`` decorator itself, on both sides."""
+
+    def setup(s: Side, ev: list[t.Any]) -> None:
+        api = s.api
+        bp = s.blueprint("bp")
+
+        def endpoint_name() -> t.Any:
+            return api.make_response(api.request.endpoint)
+
+        for rule, endpoint, name in (
+            ("/foo", None, "foo"),
+            ("/bar", "bar", "foo_bar"),
+            ("/bar/123", "123", "foo_bar_foo"),
+            ("/bar/foo", None, "bar_foo"),
+        ):
+
+            def view() -> t.Any:
+                return endpoint_name()
+
+            view.__name__ = name
+            options = {} if endpoint is None else {"endpoint": endpoint}
+            bp.route(rule, **options)(view)
+        s.register(s.app, bp, url_prefix="/py")
+        s.route(s.app, "/", lambda: api.request.endpoint, endpoint="index")
+
+    theirs, ours = await run(setup, ["/", "/py/foo", "/py/bar", "/py/bar/123", "/py/bar/foo"])
+    assert ours == theirs
+    assert [o.body for o in theirs] == [b"index", b"bp.foo", b"bp.bar", b"bp.123", b"bp.bar_foo"]
+
+
+def test_route_decorator_custom_endpoint_with_dots() -> None:
+    """Flask's ``bp.add_url_rule`` is ``add_api_route`` here (FastAPI's way)."""
+    import flask
+
+    import fastapi_flaskcompat
+
+    def view() -> str:
+        return ""
+
+    view.__name__ = "a.b"
+    errors = []
+    for api in (flask, fastapi_flaskcompat):
+        bp = api.Blueprint("bp", __name__)
+        add = bp.add_url_rule if api is flask else bp.add_api_route
+        seen = []
+        with pytest.raises(ValueError) as info:
+            bp.route("/", endpoint="a.b")(lambda: "")
+        seen.append(str(info.value))
+        with pytest.raises(ValueError) as info:
+            if api is flask:
+                add("/", endpoint="a.b")
+            else:
+                add("/", lambda: "", name="a.b")
+        seen.append(str(info.value))
+        with pytest.raises(ValueError) as info:
+            add("/", view_func=view) if api is flask else add("/", view)
+        seen.append(str(info.value))
+        errors.append(seen)
+    assert errors[1] == errors[0]
+    assert errors[0] == [
+        "'endpoint' may not contain a dot '.' character.",
+        "'endpoint' may not contain a dot '.' character.",
+        "'view_func' name may not contain a dot '.' character.",
+    ]
+
+
+async def test_endpoint_names_view_functions_and_blueprints() -> None:
+    """``app.view_functions`` and ``app.blueprints`` name what Flask names,
+    nested and renamed registrations included; ``url_for(".x")`` resolves
+    under the registration the request came through."""
+
+    def setup(s: Side, ev: list[t.Any]) -> None:
+        api = s.api
+        parent, child = s.blueprint("parent"), s.blueprint("child")
+        s.route(child, "/", lambda: api.url_for(".index"), endpoint="index")
+        s.route(child, "/up", lambda: api.url_for("parent.home"), endpoint="up")
+        s.route(parent, "/", lambda: api.url_for(".child.index"), endpoint="home")
+        s.register(parent, child, url_prefix="/c")
+        s.register(s.app, parent, url_prefix="/p")
+        s.register(s.app, parent, url_prefix="/q", name="alt")
+
+        @s.app.before_request
+        def names() -> None:
+            # Intended difference: Flask's own endpoint is "static", FastAPI's
+            # are its docs routes.
+            own = {"static", "openapi", "swagger_ui_html", "swagger_ui_redirect", "redoc_html"}
+            ev.append(sorted(n for n in s.app.view_functions if n not in own))
+            ev.append(sorted(s.app.blueprints))
+
+    theirs, ours = await run(setup, ["/p/", "/q/", "/p/c/", "/q/c/", "/q/c/up"])
+    assert ours == theirs
+    assert [o.body for o in theirs] == [b"/p/c/", b"/q/c/", b"/p/c/", b"/q/c/", b"/p/"]
+    assert theirs[0].events == [
+        [
+            "alt.child.index",
+            "alt.child.up",
+            "alt.home",
+            "parent.child.index",
+            "parent.child.up",
+            "parent.home",
+        ],
+        ["alt", "alt.child", "parent", "parent.child"],
+    ]
+
+
+async def test_plain_router_made_a_blueprint_names_its_endpoints() -> None:
+    """FastAPI-only: ``Blueprint.from_router`` names an existing router's routes
+    ``"name.route"``; compared with the Flask blueprint the router replaces."""
+    from fastapi import APIRouter
+
+    def setup(s: Side, ev: list[t.Any]) -> None:
+        api = s.api
+        if s.is_flask:
+            bp = s.blueprint("legacy")
+            s.route(bp, "/x", lambda: api.request.endpoint, endpoint="x")
+        else:
+            router = APIRouter()
+            s.route(router, "/x", lambda: api.request.endpoint, endpoint="x")
+            bp = api.Blueprint.from_router(router, "legacy", __name__)
+        bp.before_request(lambda: ev.append(api.request.blueprint))
+        s.register(s.app, bp, url_prefix="/legacy")
+
+    theirs, ours = await run(setup, ["/legacy/x"])
+    assert ours == theirs
+    assert (theirs[0].body, theirs[0].events) == (b"legacy.x", ["legacy"])

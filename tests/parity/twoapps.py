@@ -135,3 +135,42 @@ async def run(
                 )
             )
     return theirs, ours
+
+
+async def raised(
+    setup: Setup,
+    requests: Sequence[Req | str],
+    *,
+    config: dict[str, t.Any] | None = None,
+) -> tuple[list[BaseException | None], list[BaseException | None]]:
+    """``(flask, ours)``: what each request lets escape to the server, or None.
+
+    Flask runs with ``TESTING`` (its test client then re-raises what
+    ``handle_exception`` would log); ours with the transport re-raising what
+    the app re-raises to the ASGI server.
+    """
+    reqs = [r if isinstance(r, Req) else Req(r) for r in requests]
+    theirs_side = flask_side({**(config or {}), "TESTING": True})
+    setup(theirs_side, [])
+    client = theirs_side.app.test_client()
+    theirs: list[BaseException | None] = []
+    for req in reqs:
+        try:
+            client.open(req.path, method=req.method, headers=req.headers)
+        except BaseException as e:  # KeyboardInterrupt is a case
+            theirs.append(e)
+        else:
+            theirs.append(None)
+    ours_side = our_side(config)
+    setup(ours_side, [])
+    ours: list[BaseException | None] = []
+    transport = httpx.ASGITransport(app=ours_side.app.fastapi_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as c:
+        for req in reqs:
+            try:
+                await c.request(req.method, req.path, headers=req.headers)
+            except BaseException as e:
+                ours.append(e)
+            else:
+                ours.append(None)
+    return theirs, ours
