@@ -22,12 +22,14 @@ from .ctx import (
 from .globals import current_app, g, request, session
 from .helpers import abort, make_response, stream_with_context, url_for
 from .json import jsonify
+from .redis_session import RedisSessionInterface
 from .wrappers import Request, Response
 
 __all__ = [
     "AppContext",
     "Config",
     "FlaskCompat",
+    "RedisSessionInterface",
     "Request",
     "RequestContext",
     "Response",
