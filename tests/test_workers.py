@@ -74,9 +74,12 @@ def parent_of(pid: int) -> int:
     return int(stat.rsplit(")", 1)[1].split()[1])
 
 
-def ask(server: Server, method: str, path: str, cookie: str | None) -> httpx.Response:
+def ask(
+    server: Server, method: str, path: str, cookie: str | None, **headers: str
+) -> httpx.Response:
     """One request on a new connection (a new client each time)."""
-    headers = {"Cookie": f"session={cookie}"} if cookie else {}
+    if cookie:
+        headers["Cookie"] = f"session={cookie}"
     response = httpx.request(method, server.url + path, headers=headers, timeout=10)
     assert response.status_code == 200, (response.status_code, response.text, server.log_tail())
     return response
@@ -107,6 +110,14 @@ def test_cookie_session_needs_only_the_shared_secret_key(kind: str) -> None:
         # Two worker processes of the one server, not a restarted one.
         assert parent_of(pid_a) == parent_of(pid_b)
         assert pid_a != server.proc.pid != pid_b
+        # Forwarding headers: uvicorn trusts them from 127.0.0.1 by default
+        # (--forwarded-allow-ips), hypercorn never without its ProxyFixMiddleware.
+        forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+        client = ask(server, "GET", "/client", None, **forwarded).json()
+        if kind == "uvicorn":
+            assert client == {"remote_addr": "203.0.113.7", "scheme": "https"}
+        else:
+            assert client == {"remote_addr": "127.0.0.1", "scheme": "http"}
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from fastapi_flaskcompat import FlaskCompat, RedisSessionInterface, session
+from fastapi_flaskcompat import FlaskCompat, RedisSessionInterface, request, session
 
 
 def create_app() -> FastAPI:
@@ -47,5 +47,9 @@ def create_app() -> FastAPI:
     @app.get("/whoami")
     async def whoami() -> dict[str, t.Any]:
         return {"pid": os.getpid(), "user": session.get("user"), "visits": session.get("visits")}
+
+    @app.get("/client")
+    async def client() -> dict[str, t.Any]:
+        return {"remote_addr": request.remote_addr, "scheme": request.scheme}
 
     return app
