@@ -601,3 +601,13 @@ async def test_a_hanging_redis_blocks_one_request_per_retry_window(
             assert r.status_code == 503
     assert 0.9 < timings[0] < 2.5, timings
     assert max(timings[1:]) < 0.1, timings
+
+
+def test_without_the_redis_package_the_error_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "redis", None)  # what `import redis` sees uninstalled
+    with pytest.raises(RuntimeError, match=r"fastapi-flaskcompat\[redis\]"):
+        RedisSessionInterface(url="redis://127.0.0.1:1/0")
