@@ -31,6 +31,7 @@ from .helpers import (
     url_for,
 )
 from .json import jsonify
+from .redis_session import RedisSessionInterface
 from .templating import render_template, render_template_string
 from .wrappers import Request, Response
 
@@ -39,6 +40,7 @@ __all__ = [
     "Blueprint",
     "Config",
     "FlaskCompat",
+    "RedisSessionInterface",
     "Request",
     "RequestContext",
     "Response",

@@ -39,3 +39,12 @@ def no_context_left_pushed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     left = [ctx for ctx in list(pushed) if ctx._cv_tokens]
     bound = [ctx for ctx in (_cv_app.get(None), _cv_request.get(None)) if ctx is not None]
     assert not left and not bound, f"contexts left pushed: {left}, bound: {bound}"
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[t.Any]:
+    """One real redis-server for the run (tests/redis_support.py)."""
+    from redis_support import redis_server as run_redis
+
+    with run_redis() as server:
+        yield server
