@@ -13,6 +13,12 @@ from contextvars import ContextVar
 from typing import Any
 
 
+def _returning(obj: Any) -> Any:
+    # Outside __getattribute__: a lambda there would make ``obj`` a cell,
+    # allocated on every attribute read (~20% of a ``g.x`` read).
+    return lambda: obj
+
+
 def make_proxy(
     var: ContextVar[Any],
     attribute: str,
@@ -58,7 +64,7 @@ def make_proxy(
             except AttributeError:
                 # Off the hot path: the proxy API Werkzeug's LocalProxy offers.
                 if key == "_get_current_object":
-                    return lambda: obj
+                    return _returning(obj)
                 if bare_attribute_errors:
                     raise AttributeError(key) from None
                 raise
@@ -148,7 +154,7 @@ def make_g_proxy(var: ContextVar[Any], message: str, doc: str = "") -> Any:
                 return getattr(obj, key)
             except AttributeError:
                 if key == "_get_current_object":
-                    return lambda: obj
+                    return _returning(obj)
                 raise AttributeError(key) from None
 
         def __setattr__(self, key: str, value: Any) -> None:
