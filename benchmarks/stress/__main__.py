@@ -174,7 +174,7 @@ def render(report: Report) -> str:
                 f" | {r.processes} | {_mark(r.ok)} |"
             )
         for r in report.isolation:
-            out += [f"- {r.server}: {e}" for e in r.examples]
+            out += [f"- {r.server}: {e}" for e in (*r.mismatch_examples, *r.examples)]
         out.append("")
     if report.faults:
         out += ["## Fault matrix", ""]

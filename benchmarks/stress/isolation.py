@@ -59,6 +59,8 @@ class IsolationResult:
     background_missing: int = 0
     processes: int = 0
     examples: list[str] = field(default_factory=list)
+    #: Kept apart: transport failures under load must not crowd them out.
+    mismatch_examples: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -74,6 +76,10 @@ class IsolationResult:
     def note(self, what: str) -> None:
         if len(self.examples) < 10:
             self.examples.append(what)
+
+    def note_mismatch(self, what: str) -> None:
+        if len(self.mismatch_examples) < 10:
+            self.mismatch_examples.append(what)
 
 
 def _check(result: IsolationResult, rid: str, route: tuple[t.Any, ...], r: httpx.Response) -> None:
@@ -108,7 +114,7 @@ def _check(result: IsolationResult, rid: str, route: tuple[t.Any, ...], r: httpx
     wrong = {k: echoes.get(k) for k in expected if echoes.get(k) != rid}
     if wrong:
         result.mismatches += 1
-        result.note(f"{path} {rid}: {wrong}")
+        result.note_mismatch(f"{path} {rid}: {wrong}")
 
 
 async def drive(
@@ -177,8 +183,8 @@ def audit_journal(result: IsolationResult, log: Journal, sent: list[tuple[str, s
     wrong = [p for p in wrong if p[1] != "None" and len(p) > 3 and p[3] != p[1]]
     bad = log.events("mismatch") + wrong
     result.mismatches += len(bad)
-    for parts in bad[:5]:
-        result.note("server side: " + " ".join(parts))
+    for parts in bad[:10]:
+        result.note_mismatch("server side: " + " ".join(parts))
     result.processes = len(log.pids("teardown"))
 
 
