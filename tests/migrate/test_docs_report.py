@@ -16,7 +16,8 @@ from fastapi_flaskcompat.migrate.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "migration-cli.md"
 MARKER = re.compile(
-    r"<!-- scan-report: (?P<args>[^>]+?) -->\n\n?    \$ python -m fastapi_flaskcompat scan (?P=args)\n\n"
+    r"<!-- scan-report: (?P<args>[^>]+?) -->\n\n?"
+    r"    \$ python -m fastapi_flaskcompat scan (?P=args)\n\n"
     r"```text\n(?P<report>.*?)```\n",
     re.S,
 )
