@@ -1,6 +1,7 @@
 """Flask error handlers meeting FastAPI: its routing errors, its
 ``HTTPException``, its ``exception_handlers``, its dependencies and its
-validation errors (docs/errors.md states the rule these tests pin down).
+validation errors (docs/decisions.md, "Flask error handlers and FastAPI's
+exception handlers", states the rule these tests pin down).
 
 Where Flask has the case, the answer is compared with a ``flask.Flask`` app
 running the same handler (``flask_answer``).
