@@ -72,10 +72,18 @@ def create_user(user_id: str, password: str, api_key: str | None, tenant: str, a
     db.commit()
 
 
+#: Bumped when SCHEMA changes: a demo database of another version starts again.
+SCHEMA_VERSION = 2
+
+
 def init_db() -> None:
     """Create the schema and the demo data (run in an app context at start-up)."""
     db = get_db()
     db.execute("PRAGMA journal_mode=WAL")  # readers do not wait for writers
+    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        db.executescript("DROP TABLE IF EXISTS users; DROP TABLE IF EXISTS notes;")
+        db.executescript("DROP TABLE IF EXISTS audit;")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     db.executescript(SCHEMA)
     for user in USERS:
         create_user(*user)
