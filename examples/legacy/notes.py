@@ -78,20 +78,20 @@ def export_filename() -> str:
     return f'attachment; filename="notes-{tenant_id()}.csv"'
 
 
+def _csv_line(values: list[Any]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(values)
+    return out.getvalue()
+
+
 def export_rows() -> Iterator[str]:
     """CSV, read from the database row by row while the response streams."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", "author", "words", "text"])
+    yield _csv_line(["id", "author", "words", "text"])  # out before the query runs
     rows = get_db().execute(
         f"SELECT {COLUMNS} FROM notes WHERE tenant = ? ORDER BY id", (tenant_id(),)
     )
     for row in rows:
-        writer.writerow([row["id"], row["author"], row["words"], row["text"]])
-        yield out.getvalue()
-        out.seek(0)
-        out.truncate()
-    yield out.getvalue()
+        yield _csv_line([row["id"], row["author"], row["words"], row["text"]])
 
 
 # -- the blueprint's hooks and error handlers ------------------------------------
