@@ -1,147 +1,165 @@
-"""A small notes service ported from Flask to FastAPI, its helpers unchanged.
+"""The legacy notes service ported to FastAPI, its helpers unchanged.
 
-The ``legacy`` package next to this file holds the old Flask helpers
-(``get_db()``, ``current_user()``, ``tenant_id()``, ``audit_log()``...);
-only their import lines changed. This module is the new FastAPI code that
-calls them from an async endpoint, a sync endpoint, a dependency, a
-background task and a streaming response.
+``legacy/`` holds the old Flask service's helpers, byte-identical to the
+ones the original Flask app (``legacy_flask.py``) serves: they still import
+from ``flask`` and ``flask_login``, and ``FlaskCompat(app, bridge_flask=True)``
+makes those names this request's. Only the views were ported: async and sync
+endpoints, a ``fastapi_flaskcompat.Blueprint`` carrying the old blueprint's
+hooks and error handlers, FastAPI's ``BackgroundTasks`` for the job the old
+app ran after the response, a ``StreamingResponse`` for the CSV export.
 
-    python examples/legacy_service.py            # http://127.0.0.1:8000
+    python examples/legacy_service.py            # the port, http://127.0.0.1:8000
+    python examples/legacy_service.py --flask    # the original Flask app
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from typing import Any
 
 import legacy
-from fastapi import BackgroundTasks, Depends, FastAPI
+from fastapi import BackgroundTasks, FastAPI
 from fastapi.responses import StreamingResponse
-from legacy import audit, notes
-from legacy.auth import current_user
+from flask_login import login_required
+from legacy import audit, auth, jobs, notes
 from legacy.db import init_db
+from legacy.settings import Settings
 from legacy.tenancy import tenant_id
-from pydantic import BaseModel
 
-from fastapi_flaskcompat import FlaskCompat, current_app, g, stream_with_context, url_for
+from fastapi_flaskcompat import Blueprint, FlaskCompat, g, stream_with_context, url_for
 
-API_KEYS: dict[str, dict[str, Any]] = {
-    "ann-key": {"user": "ann", "tenant": "acme"},
-    "bob-key": {"user": "bob", "tenant": "globex"},
-    "root-key": {"user": "root", "tenant": "acme", "admin": True},
-}
-
-DEFAULT_DATABASE = os.environ.get("LEGACY_NOTES_DB") or os.path.join(
-    tempfile.gettempdir(), "legacy-notes.sqlite3"
-)
+#: What the index lists, by route name (the Flask app's endpoint names).
+INDEX = ("login", "me", "notes.list_notes", "notes.export_notes", "recent_audit")
 
 
-class NoteIn(BaseModel):
-    text: str
-
-
-def tenant_scope() -> str:
-    """A sync dependency (runs in the threadpool) calling a legacy helper."""
-    return tenant_id()
-
-
-def create_app(database: str | None = None) -> FastAPI:
+def create_app(config: dict[str, Any] | None = None) -> FastAPI:
     app = FastAPI(title="legacy-notes")
-    compat = FlaskCompat(app, config={"DATABASE": database or DEFAULT_DATABASE})
-    compat.config["API_KEYS"] = API_KEYS
-    legacy.init_app(compat)  # the old extension set-up: same hooks, same names
-
-    # Scripts and start-up code use an app context, as under Flask.
+    compat = FlaskCompat(app, bridge_flask=True)
+    compat.config.from_object(Settings)
+    compat.config.update(config or {})
+    legacy.init_app(compat)  # the same hooks, registered on the FlaskCompat
+    # Start-up code runs in an app context, as under Flask.
     with compat.app_context():
         init_db()
 
     @app.get("/")
     async def index() -> dict[str, Any]:
-        # Public: load_user lets the "index" endpoint through without a key.
-        return {
-            "service": current_app.name,
-            "try": [
-                url_for(name, _external=True)
-                for name in ("me", "list_notes", "export_notes", "recent_audit")
-            ],
-        }
+        return {"service": "legacy-notes", "try": [url_for(n, _external=True) for n in INDEX]}
+
+    @app.post("/login")
+    async def login() -> dict[str, Any]:
+        # On the event loop: the form or JSON body was preloaded for legacy code.
+        return auth.log_in()
+
+    # Flask-Login's decorator, unchanged, on sync endpoints (the threadpool).
+    @app.post("/logout")
+    @login_required
+    def logout() -> dict[str, Any]:
+        return auth.log_out()
 
     @app.get("/me")
-    async def me(tenant: str = Depends(tenant_scope)) -> dict[str, Any]:
-        # Async endpoint: helpers run on the event loop.
-        return {"user": current_user(), "tenant": tenant, "request_id": g.request_id}
-
-    @app.get("/notes")
-    def list_notes() -> dict[str, Any]:
-        # Sync endpoint: FastAPI runs it in a worker thread; g is the same.
-        return {"tenant": tenant_id(), "notes": notes.list_notes()}
-
-    @app.post("/notes", status_code=201)
-    async def create_note(
-        note: NoteIn, background: BackgroundTasks, tenant: str = Depends(tenant_scope)
-    ) -> dict[str, Any]:
-        note_id = notes.add_note(note.text)
-        # Runs after the response is sent, still inside this request's context.
-        background.add_task(audit.record, f"note {note_id} created by {current_user()}")
-        return {"id": note_id, "tenant": tenant}
-
-    @app.get("/notes/export")
-    def export_notes(tenant: str = Depends(tenant_scope)) -> StreamingResponse:
-        # The generator reads g while the body streams. The tenant is resolved
-        # first (dependency) so audit_log, which runs when the response
-        # starts, already sees it.
-        return StreamingResponse(stream_with_context(notes.export_csv()), media_type="text/csv")
+    @login_required
+    def me() -> dict[str, Any]:
+        return auth.profile()
 
     @app.get("/audit")
-    async def recent_audit(tenant: str = Depends(tenant_scope)) -> dict[str, Any]:
-        return {"tenant": tenant, "entries": audit.recent(tenant)}
+    @login_required
+    def recent_audit() -> dict[str, Any]:
+        return {"tenant": tenant_id(), "entries": audit.recent(tenant_id())}
 
+    bp = Blueprint("notes", __name__, url_prefix="/notes")
+    legacy.init_blueprint(bp)  # its before/after_request hooks and error handlers
+
+    @bp.get("")
+    def list_notes() -> dict[str, Any]:
+        return {"tenant": tenant_id(), "notes": notes.list_notes()}
+
+    @bp.post("", status_code=201)
+    async def create_note(background: BackgroundTasks) -> dict[str, Any]:
+        note = notes.add_note(notes.note_text())
+        # After the response, still in this request's context (g, current_user).
+        background.add_task(jobs.index_note, note["id"], g.request_id)
+        return note
+
+    @bp.get("/{note_id:int}")
+    async def get_note(note_id: int) -> dict[str, Any]:
+        return notes.get_note(note_id)  # NoteNotFound: the blueprint's handler
+
+    @bp.put("/{note_id:int}")
+    def update_note(note_id: int, background: BackgroundTasks) -> dict[str, Any]:
+        note = notes.update_note(note_id, notes.note_text())
+        background.add_task(jobs.index_note, note_id, g.request_id)
+        return note
+
+    @bp.delete("/{note_id:int}")
+    async def delete_note(note_id: int) -> dict[str, Any]:
+        return notes.delete_note(note_id)
+
+    @bp.get("/export")
+    def export_notes() -> StreamingResponse:
+        return StreamingResponse(
+            stream_with_context(notes.export_rows()),
+            media_type="text/csv",
+            headers={"Content-Disposition": notes.export_filename()},
+        )
+
+    compat.register_blueprint(bp)
     return app
 
 
-app = create_app()
-
-
-def banner(base: str) -> str:
+def banner(base: str, flask: bool = False) -> str:
+    jar = "-b /tmp/notes.jar -c /tmp/notes.jar"
     ann = "-H 'X-API-Key: ann-key'"
     json = "-H 'Content-Type: application/json'"
+    served = "the original Flask app" if flask else "ported to FastAPI, helpers unchanged"
     return f"""\
-legacy-notes: a Flask service's helpers running unchanged on FastAPI.
-Database: {DEFAULT_DATABASE}   API keys: ann-key, bob-key, root-key (admin)
+legacy-notes, {served}.
+Database: {Settings.DATABASE}
+Users: ann/ann-pw (acme), bob/bob-pw (globex), root/root-pw (acme, admin);
+API keys: ann-key, bob-key, root-key.
 
-  # public endpoint, lists the URLs below
+  # public: lists the URLs below
   curl -i {base}/
-  # 401 from the before_request hook: no X-API-Key
-  curl -i {base}/me
-  # async endpoint + sync dependency
-  curl -i {ann} {base}/me
-  # sync endpoint (threadpool)
+  # 401 (JSON, the app's error handler): the notes blueprint wants a login
+  curl -i {base}/notes
+  # log in (Flask-Login, the session cookie goes to a cookie jar), then who am I
+  curl -i {jar} -d 'username=ann&password=ann-pw' {base}/login
+  curl -i {jar} {base}/me
+  # or an API key (Flask-Login's request_loader): the notes of ann's tenant
   curl -i {ann} {base}/notes
-  # async endpoint + background task
-  curl -i {ann} {json} -d '{{"text": "hello"}}' {base}/notes
-  # streaming response (CSV)
-  curl -i {ann} {base}/notes/export
-  # 403: ann may not read another tenant; root may
+  # create a note: 201, its words are counted by a background job
+  curl -i {ann} {json} -d '{{"text": "hello from curl"}}' {base}/notes
+  curl -i {ann} {base}/notes/1
+  # 404 from the blueprint's error handler; 403 from its before_request hook
+  curl -i {ann} {base}/notes/999
   curl -i {ann} '{base}/notes?tenant=globex'
+  # root is an admin: may act for globex
   curl -i -H 'X-API-Key: root-key' '{base}/notes?tenant=globex'
-  # what the audit_log after_request hook and the background task recorded
+  # streaming CSV export
+  curl -i {ann} {base}/notes/export
+  # the audit trail (after_request hook and background jobs)
   curl -i {ann} {base}/audit
 
-Every response carries the X-Request-Id header that audit_log adds.
+Every response carries the X-Request-Id header the audit hook adds.
 """
 
 
 def main() -> None:
-    import uvicorn
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--flask", action="store_true", help="serve the original Flask app")
     args = parser.parse_args()
-    print(banner(f"http://{args.host}:{args.port}"), flush=True)
-    uvicorn.run(app, host=args.host, port=args.port)
+    print(banner(f"http://{args.host}:{args.port}", args.flask), flush=True)
+    if args.flask:
+        import legacy_flask
+
+        legacy_flask.create_app().run(host=args.host, port=args.port)
+    else:
+        import uvicorn
+
+        uvicorn.run(create_app(), host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

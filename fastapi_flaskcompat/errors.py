@@ -46,6 +46,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.routing import RoutingException
 
+from . import routing
 from .concurrency import call
 from .globals import _cv_request
 from .scaffold import exception_class_and_code
@@ -72,8 +73,9 @@ class NotHandled(Exception):
 # -- Flask's handlers ----------------------------------------------------------
 
 
-def as_werkzeug(exc: StarletteHTTPException) -> HTTPException:
-    """FastAPI's/Starlette's ``HTTPException`` as the Werkzeug exception Flask would raise."""
+def as_werkzeug(exc: StarletteHTTPException, scope: t.Any = None) -> HTTPException:
+    """FastAPI's/Starlette's ``HTTPException`` as the Werkzeug exception Flask would raise
+    (``scope``: the request's, for the methods of a routing 405)."""
     code = exc.status_code
     cls = default_exceptions.get(code)
     # The router's own 404/405 and a bare HTTPException(code) carry only the status
@@ -83,6 +85,8 @@ def as_werkzeug(exc: StarletteHTTPException) -> HTTPException:
     if cls is MethodNotAllowed:
         allow = (exc.headers or {}).get("Allow", "")
         methods = [m.strip() for m in allow.split(",") if m.strip()] or None
+        if scope is not None and _is_routing_405(scope):
+            methods = sorted(routing.route_methods(scope)) or methods
         werkzeug_exc = MethodNotAllowed(valid_methods=methods, description=description)
     else:
         if cls is None:
@@ -93,6 +97,12 @@ def as_werkzeug(exc: StarletteHTTPException) -> HTTPException:
     if exc.headers:
         _keep_headers(werkzeug_exc, exc.headers)
     return werkzeug_exc
+
+
+def _is_routing_405(scope: t.Any) -> bool:
+    """The router's own 405: a route has the path, none the method."""
+    match = routing.match_route(scope)
+    return match.route is not None and not match.full
 
 
 def _keep_headers(exc: HTTPException, headers: t.Mapping[str, str]) -> None:
@@ -191,7 +201,8 @@ async def handle_user_exception(app: FlaskCompat, exc: Exception) -> t.Any:
                 raise NotHandled()
             return await call(handler, exc)
     elif isinstance(exc, StarletteHTTPException) and app.error_handler_spec:
-        flask_exc = as_werkzeug(exc)
+        ctx = _cv_request.get(None)
+        flask_exc = as_werkzeug(exc, ctx.request.scope if ctx is not None else None)
         if not trap_http_exception(app, flask_exc):
             handler = find_error_handler(app, flask_exc, _blueprints())
             if handler is not None:

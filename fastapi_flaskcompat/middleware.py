@@ -245,6 +245,10 @@ class _Responder:
         # of its own per ASGI message, on every request's hot path.
         if message["type"] == "http.response.start":
             if self.ctx.needs_response():
+                if _streams(message):
+                    # Flask runs after_request before a streamed body's first
+                    # step: do not wait for the app's first chunk.
+                    return self.finish_streaming(message)
                 self.pending = message
                 return _DONE
             self.started = True
@@ -273,6 +277,17 @@ class _Responder:
         self.discard = streaming
         await response.send_body(self.send_downstream)
 
+    async def finish_streaming(self, start: Message) -> None:
+        """Run the hooks on the start message of a streamed response."""
+        original = self.ctx.app.response_class.from_asgi(start, None)
+        response = await self.process(original)
+        self.started = True
+        await self.send_downstream(response.asgi_start())
+        if response is not original:
+            # A hook replaced the response: send its body, drop the app's.
+            self.discard = True
+            await response.send_body(self.send_downstream)
+
     async def process(self, response: Response) -> Response:
         ctx = self.ctx
         # Every middleware's hooks run in its own contexts: a mounted app's
@@ -291,6 +306,16 @@ class _Responder:
         finally:
             if tokens is not None:
                 ctx.exit(tokens)
+
+
+def _streams(start: Message) -> bool:
+    """Whether a response streams, from its start message: no Content-Length,
+    although its status has a body (Starlette and Werkzeug set one on every
+    buffered body). Otherwise the first body message tells."""
+    status: int = start["status"]
+    if status < 200 or status in (204, 304):
+        return False
+    return all(name != b"content-length" for name, _ in start["headers"])
 
 
 def _starlette_request(ctx: RequestContext) -> StarletteRequest:

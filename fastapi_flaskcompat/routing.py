@@ -163,18 +163,25 @@ def iter_routes(routes: list[BaseRoute]) -> Iterator[tuple[BaseRoute, str]]:
 def allowed_methods(scope: Scope) -> set[str]:
     """Every method some route serves at ``scope``'s path (Flask's
     ``allowed_methods``: with ``HEAD`` for ``GET``, and ``OPTIONS``)."""
+    methods = {"OPTIONS", *route_methods(scope)}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return methods
+
+
+def route_methods(scope: Scope) -> set[str]:
+    """The methods the app's routes declare for ``scope``'s path, all routes
+    together (a 405 from Starlette names only the first route's)."""
     router = getattr(scope.get("app"), "router", None)
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root) :]
-    methods = {"OPTIONS"}
+    methods: set[str] = set()
     for route, full_path in iter_routes(getattr(router, "routes", [])):
-        route_methods = getattr(route, "methods", None)
-        if route_methods and full_path and _path_regex(full_path).match(path):
-            methods.update(route_methods)
-    if "GET" in methods:
-        methods.add("HEAD")
+        declared = getattr(route, "methods", None)
+        if declared and full_path and _path_regex(full_path).match(path):
+            methods.update(declared)
     return methods
 
 

@@ -141,15 +141,26 @@ class Request(WerkzeugRequest):
         route = self._route[0]
         return getattr(route, "name", None) if route is not None else None
 
+    @cached_property
+    def _blueprint_route(self) -> BaseRoute | None:
+        # A wrong method (a 405) is in no blueprint: Flask matched no endpoint, so
+        # neither the blueprint's hooks nor its error handlers apply. OPTIONS keeps
+        # its route: Flask's automatic OPTIONS matches the rule.
+        route = self._route[0]
+        methods = getattr(route, "methods", None)
+        if not methods or self.method in methods or self.method == "OPTIONS":
+            return route
+        return None
+
     @property
     def blueprint(self) -> str | None:
         """The registered (dotted) name of the blueprint of the matched route, or None."""
-        return getattr(self._route[0], "blueprint_name", None) or None
+        return getattr(self._blueprint_route, "blueprint_name", None) or None
 
     @property
     def blueprints(self) -> list[str]:
         """The blueprint and its parents, innermost first (Flask's order)."""
-        return list(getattr(self._route[0], "blueprints", ()))
+        return list(getattr(self._blueprint_route, "blueprints", ()))
 
     # Aliases Werkzeug defines on its WSGI request, not on the sans-IO one.
     @property

@@ -1,17 +1,25 @@
-"""The example service (examples/legacy_service.py): every URL it prints, through
-httpx.ASGITransport, and the same legacy helpers under a real Flask app."""
+"""The example service, served two ways from the same helper modules
+(examples/legacy/): the original Flask app (examples/legacy_flask.py) and its
+FastAPI port (examples/legacy_service.py). The same scripted requests run
+against both and must get the same answers; then real concurrent users,
+each seeing only itself."""
 
 from __future__ import annotations
 
 import csv
+import functools
 import importlib
 import io
-import shutil
+import itertools
+import json
+import shlex
 import sqlite3
 import sys
+import threading
+import typing as t
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import anyio
 import flask
@@ -19,270 +27,530 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from fastapi_flaskcompat import g
-
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 sys.path.insert(0, str(EXAMPLES))
 legacy_service = importlib.import_module("legacy_service")
+legacy_flask = importlib.import_module("legacy_flask")
+legacy = importlib.import_module("legacy")
 
 pytestmark = pytest.mark.anyio
 
-ANN = {"X-API-Key": "ann-key"}
-BOB = {"X-API-Key": "bob-key"}
-ROOT = {"X-API-Key": "root-key"}
+#: Headers compared between the two apps (Content-Length is not: Flask's JSON
+#: is sorted and ends with a newline, FastAPI's is neither; bodies are compared
+#: parsed).
+HEADERS = (
+    "content-type",
+    "x-request-id",
+    "x-tenant",
+    "cache-control",
+    "content-disposition",
+    "vary",
+    "allow",
+    "set-cookie",
+)
+TIMEOUT = 60
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> FastAPI:
-    return legacy_service.create_app(str(tmp_path / "notes.sqlite3"))
+@dataclass(frozen=True)
+class Seen:
+    status: int
+    headers: dict[str, tuple[str, ...]]
+    body: t.Any
+
+    @property
+    def json(self) -> t.Any:
+        assert self.headers["content-type"] == ("application/json",), self
+        return self.body
 
 
-def client(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://localhost")
+def _cookie_shape(value: str) -> str:
+    """A Set-Cookie without what differs between runs (the signed value's
+    timestamp, the date)."""
+    name, _, rest = value.partition("=")
+    cookie_value, *attrs = rest.split(";")
+    kept = [name, "<deleted>" if cookie_value in ("", '""') else "<value>"]
+    kept += sorted(
+        a.strip().partition("=")[0] if "expires" in a.lower() else a.strip() for a in attrs
+    )
+    return "; ".join(kept)
 
 
-async def test_index_is_public_and_lists_urls(app: FastAPI) -> None:
-    async with client(app) as c:
-        r = await c.get("/")
-    assert r.status_code == 200
-    assert r.json() == {
-        "service": "legacy-notes",
-        "try": [
-            "http://localhost/me",
-            "http://localhost/notes",
-            "http://localhost/notes/export",
-            "http://localhost/audit",
-        ],
-    }
-    assert r.headers["X-Request-Id"]
+def _allow(value: str) -> str:
+    # Documented difference: Flask adds HEAD and OPTIONS to Allow, FastAPI doesn't.
+    return ", ".join(sorted({m.strip() for m in value.split(",")} - {"HEAD", "OPTIONS"}))
 
 
-async def test_me_requires_api_key(app: FastAPI) -> None:
-    async with client(app) as c:
-        missing = await c.get("/me")
-        wrong = await c.get("/me", headers={"X-API-Key": "nope"})
-    for r in (missing, wrong):
-        assert r.status_code == 401
-        assert r.headers["content-type"] == "text/html; charset=utf-8"
-        assert "Send a valid X-API-Key header." in r.text
-        # after_request runs on the abort() response too.
-        assert r.headers["X-Request-Id"]
+NORMALIZE: dict[str, Callable[[str], str]] = {"set-cookie": _cookie_shape, "allow": _allow}
 
 
-async def test_me_async_endpoint_and_sync_dependency(app: FastAPI) -> None:
-    async with client(app) as c:
-        r = await c.get("/me", headers={**ANN, "X-Request-Id": "req-1"})
-    assert r.status_code == 200
-    # g.request_id set in before_request, read in the endpoint and in after_request.
-    assert r.json() == {"user": "ann", "tenant": "acme", "request_id": "req-1"}
-    assert r.headers["X-Request-Id"] == "req-1"
+def seen(status: int, headers: list[tuple[str, str]], body: bytes) -> Seen:
+    selected: dict[str, tuple[str, ...]] = {}
+    for name in HEADERS:
+        values = [v for k, v in headers if k.lower() == name]
+        if values:
+            selected[name] = tuple(NORMALIZE.get(name, lambda v: v)(v) for v in values)
+    content_type = dict((k.lower(), v) for k, v in headers).get("content-type", "")
+    parsed: t.Any = json.loads(body) if content_type == "application/json" else body.decode()
+    return Seen(status, selected, parsed)
 
 
-async def test_notes_sync_endpoint_scoped_to_tenant(app: FastAPI) -> None:
-    async with client(app) as c:
-        ann = await c.get("/notes", headers=ANN)
-        bob = await c.get("/notes", headers=BOB)
-        denied = await c.get("/notes", params={"tenant": "globex"}, headers=ANN)
-        root = await c.get("/notes", params={"tenant": "globex"}, headers=ROOT)
-    assert ann.json()["tenant"] == "acme"
-    assert {n["author"] for n in ann.json()["notes"]} == {"ann"}
-    assert len(ann.json()["notes"]) == 2
-    assert bob.json() == {
-        "tenant": "globex",
-        "notes": [{"id": 3, "author": "bob", "text": "Globex sees only its own notes."}],
-    }
-    assert denied.status_code == 403
-    assert "ann may not act for tenant" in denied.text
-    assert root.json() == bob.json()
+class Browser(t.Protocol):
+    """One user agent with its own cookie jar."""
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        data: dict[str, str] | None = None,
+        json: t.Any = None,
+        content: str | None = None,
+    ) -> Seen: ...
+
+    def cookie(self, name: str) -> str | None: ...
+
+    def set_cookie(self, name: str, value: str) -> None: ...
 
 
-async def test_create_note_runs_background_task_in_request_context(app: FastAPI) -> None:
-    async with client(app) as c:
-        created = await c.post("/notes", json={"text": "from the test"}, headers=ANN)
-        listed = await c.get("/notes", headers=ANN)
-        audit = await c.get("/audit", headers=ANN)
-    assert created.status_code == 201
-    note_id = created.json()["id"]
-    assert created.json() == {"id": note_id, "tenant": "acme"}
-    assert {"id": note_id, "author": "ann", "text": "from the test"} in listed.json()["notes"]
-    request_id = created.headers["X-Request-Id"]
-    entries = [e for e in audit.json()["entries"] if e["request_id"] == request_id]
-    # The background task ran after the response, with the request's g (same id, user).
-    assert sorted((e["user"], e["event"], e["status"]) for e in entries) == [
-        ("ann", "POST /notes", 201),
-        ("ann", f"note {note_id} created by ann", None),
-    ]
+class FlaskBrowser:
+    """Flask's test client, each request in a worker thread as a WSGI server runs it.
+    ``buffered``: the response is read and closed, so what the app runs on close
+    (its background job) has run when the answer is back, as for the port."""
+
+    def __init__(self, app: flask.Flask) -> None:
+        self._client = app.test_client()
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        data: dict[str, str] | None = None,
+        json: t.Any = None,
+        content: str | None = None,
+    ) -> Seen:
+        call = functools.partial(
+            self._client.open,
+            url,
+            method=method,
+            headers=headers,
+            data=content if content is not None else data,
+            json=json,
+            buffered=True,
+        )
+        r = await anyio.to_thread.run_sync(call)
+        return seen(r.status_code, list(r.headers.items()), r.get_data())
+
+    def cookie(self, name: str) -> str | None:
+        cookie = self._client.get_cookie(name)
+        return None if cookie is None else cookie.value
+
+    def set_cookie(self, name: str, value: str) -> None:
+        self._client.set_cookie(name, value)
 
 
-async def test_export_streams_csv_with_context(app: FastAPI) -> None:
-    async with client(app) as c:
-        r = await c.get("/notes/export", headers=BOB)
-        headers = r.headers
-        audit = await c.get("/audit", headers=BOB)
-    assert headers["content-type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(r.text)))
-    assert rows == [["id", "author", "text"], ["3", "bob", "Globex sees only its own notes."]]
-    # audit_log ran at the start of the stream, after the tenant dependency.
-    assert {
-        "request_id": headers["X-Request-Id"],
-        "user": "bob",
-        "event": "GET /notes/export",
-        "status": 200,
-    } in audit.json()["entries"]
+class FastAPIBrowser:
+    def __init__(self, app: FastAPI) -> None:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        self._client = httpx.AsyncClient(transport=transport, base_url="http://localhost")
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        data: dict[str, str] | None = None,
+        json: t.Any = None,
+        content: str | None = None,
+    ) -> Seen:
+        r = await self._client.request(
+            method, url, headers=headers, data=data, json=json, content=content
+        )
+        return seen(r.status_code, r.headers.multi_items(), r.content)
+
+    def cookie(self, name: str) -> str | None:
+        return self._client.cookies.get(name)
+
+    def set_cookie(self, name: str, value: str) -> None:
+        self._client.cookies.set(name, value, domain="localhost.local")  # cookielib's name
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
 
 
-async def test_teardown_closes_the_request_connection(app: FastAPI) -> None:
-    compat = app.state.flaskcompat
-    seen: list[sqlite3.Connection] = []
+@dataclass
+class Service:
+    """One of the two apps, and a way to open browsers on it."""
 
-    @compat.teardown_request  # runs before teardown_appcontext (close_db)
-    def grab(exc: BaseException | None) -> None:
-        seen.append(g.db)
+    kind: str
+    app: t.Any  # flask.Flask or FastAPI
+    compat: t.Any  # the app's Flask-style object: flask.Flask or FlaskCompat
+    browsers: list[t.Any]
 
-    async with client(app) as c:
-        for path in ("/me", "/notes", "/audit"):
-            assert (await c.get(path, headers=ANN)).status_code == 200
-    assert len(seen) == 3
-    assert len({id(conn) for conn in seen}) == 3  # one connection per request
-    for conn in seen:
-        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
-            conn.execute("SELECT 1")
+    def browser(self) -> Browser:
+        b = FlaskBrowser(self.app) if self.kind == "flask" else FastAPIBrowser(self.app)
+        self.browsers.append(b)
+        return b
 
 
-async def test_concurrent_users_never_see_each_other(app: FastAPI) -> None:
-    keys = {"ann-key": ("ann", "acme"), "bob-key": ("bob", "globex")}
-    mismatches: list[str] = []
-
-    async with client(app) as c:
-
-        async def one(i: int) -> None:
-            key = "ann-key" if i % 2 else "bob-key"
-            rid = f"r{i}"
-            path = "/me" if i % 3 else "/notes"
-            r = await c.get(path, headers={"X-API-Key": key, "X-Request-Id": rid})
-            body = r.json()
-            user, tenant = keys[key]
-            if r.headers["X-Request-Id"] != rid or body["tenant"] != tenant:
-                mismatches.append(f"{i}: {r.headers['X-Request-Id']} {body}")
-            if path == "/me" and (body["user"], body["request_id"]) != (user, rid):
-                mismatches.append(f"{i}: {body}")
-            if path == "/notes" and any(n["author"] != user for n in body["notes"]):
-                mismatches.append(f"{i}: {body}")
-
-        async with anyio.create_task_group() as tg:
-            for i in range(120):
-                tg.start_soon(one, i)
-    assert mismatches == []
+def build(kind: str, database: Path) -> Service:
+    config = {"DATABASE": str(database)}
+    if kind == "flask":
+        app = legacy_flask.create_app(config)
+        return Service(kind, app, app, [])
+    fastapi_app = legacy_service.create_app(config)
+    return Service(kind, fastapi_app, fastapi_app.state.flaskcompat, [])
 
 
-# -- the same legacy modules under a real Flask app ---------------------------
+KINDS = ("flask", "fastapi")
 
 
-@pytest.fixture(scope="module")
-def legacy_on_flask(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    """examples/legacy with its imports switched back to ``flask``."""
-    root = tmp_path_factory.mktemp("flask_legacy")
-    target = root / "legacy_on_flask"
-    shutil.copytree(EXAMPLES / "legacy", target)
-    for path in target.glob("*.py"):
-        source = path.read_text()
-        path.write_text(source.replace("from fastapi_flaskcompat import", "from flask import"))
-    assert "fastapi_flaskcompat import" not in "".join(p.read_text() for p in target.glob("*.py"))
-    sys.path.insert(0, str(root))
-    try:
-        for name in ("db", "auth", "tenancy", "audit", "notes"):
-            importlib.import_module(f"legacy_on_flask.{name}")
-        return importlib.import_module("legacy_on_flask")
-    finally:
-        sys.path.remove(str(root))
+async def on_both(
+    tmp_path: Path, script: Callable[[Service], Awaitable[t.Any]]
+) -> dict[str, t.Any]:
+    """What ``script`` saw on each app, each with a fresh database."""
+    seen_by: dict[str, t.Any] = {}
+    for kind in KINDS:
+        service = build(kind, tmp_path / f"{kind}.sqlite3")
+        try:
+            with anyio.fail_after(TIMEOUT):
+                seen_by[kind] = await script(service)
+        finally:
+            for b in service.browsers:
+                if isinstance(b, FastAPIBrowser):
+                    await b.aclose()
+    return seen_by
 
 
-def make_flask_app(legacy: ModuleType, database: str) -> flask.Flask:
-    """The Flask service the example was ported from."""
-    notes, audit = legacy.notes, legacy.audit
-    current_user, tenant_id = legacy.auth.current_user, legacy.tenancy.tenant_id
-    app = flask.Flask("legacy-notes")
-    app.config.update(DATABASE=database, API_KEYS=legacy_service.API_KEYS)
-    legacy.init_app(app)
-    with app.app_context():
-        legacy.db.init_db()
+# -- the scripted scenario ---------------------------------------------------------
 
-    @app.get("/")
-    def index() -> Any:
-        names = ("me", "list_notes", "export_notes", "recent_audit")
-        return {
-            "service": flask.current_app.name,
-            "try": [flask.url_for(n, _external=True) for n in names],
-        }
+ANN_KEY = {"X-API-Key": "ann-key"}
+BOB_KEY = {"X-API-Key": "bob-key"}
+ROOT_KEY = {"X-API-Key": "root-key"}
 
-    @app.get("/me")
-    def me() -> Any:
-        return {"user": current_user(), "tenant": tenant_id(), "request_id": flask.g.request_id}
-
-    @app.get("/notes")
-    def list_notes() -> Any:
-        return {"tenant": tenant_id(), "notes": notes.list_notes()}
-
-    @app.post("/notes")
-    def create_note() -> Any:
-        note_id = notes.add_note(flask.request.get_json()["text"])
-        audit.record(f"note {note_id} created by {current_user()}")
-        return {"id": note_id, "tenant": tenant_id()}, 201
-
-    @app.get("/notes/export")
-    def export_notes() -> Any:
-        tenant_id()
-        return flask.Response(flask.stream_with_context(notes.export_csv()), mimetype="text/csv")
-
-    @app.get("/audit")
-    def recent_audit() -> Any:
-        return {"tenant": tenant_id(), "entries": audit.recent(tenant_id())}
-
-    return app
-
-
-SCRIPT: list[tuple[str, str, dict[str, str], Any]] = [
-    ("GET", "/", {}, None),
-    ("GET", "/me", {}, None),
-    ("GET", "/me", {"X-API-Key": "nope"}, None),
-    ("GET", "/me", ANN, None),
-    ("GET", "/notes", ANN, None),
-    ("GET", "/notes", BOB, None),
-    ("GET", "/notes?tenant=globex", ANN, None),
-    ("GET", "/notes?tenant=globex", ROOT, None),
-    ("POST", "/notes", ANN, {"text": "hello"}),
-    ("GET", "/notes", ANN, None),
-    ("GET", "/notes/export", ANN, None),
-    ("GET", "/audit", ANN, None),
+#: (browser, method, url, options): ``ann`` logs in with the session cookie,
+#: ``anon`` never does, ``keys`` sends API keys (Flask-Login's request_loader).
+STEPS: list[tuple[str, str, str, dict[str, t.Any]]] = [
+    ("anon", "GET", "/", {}),
+    # 401: the notes blueprint's before_request; the app's JSON error handler.
+    ("anon", "GET", "/notes", {}),
+    ("anon", "GET", "/me", {}),  # 401: Flask-Login's login_required
+    ("anon", "POST", "/login", {"data": {"username": "ann", "password": "wrong"}}),
+    ("anon", "POST", "/login", {"data": {"username": "ann"}}),  # 400
+    ("ann", "POST", "/login", {"data": {"username": "ann", "password": "ann-pw"}}),
+    ("ann", "GET", "/me", {}),
+    ("ann", "GET", "/me", {}),  # the session counts visits
+    ("ann", "GET", "/notes", {}),
+    ("ann", "POST", "/notes", {"json": {"text": "  three little words "}}),
+    # The background job's effect: words counted, an audit row.
+    ("ann", "GET", "/notes/4", {}),
+    ("ann", "GET", "/me", {}),  # the flash of the POST, once
+    ("ann", "PUT", "/notes/4", {"json": {"text": "now four words here"}}),
+    ("ann", "GET", "/notes/4", {}),
+    ("ann", "POST", "/notes", {"json": {"text": "   "}}),  # 400
+    (
+        "ann",
+        "POST",
+        "/notes",
+        {"content": "{not json", "headers": {"Content-Type": "application/json"}},
+    ),
+    ("ann", "POST", "/notes", {"data": {"text": "a form"}}),  # 415
+    ("ann", "GET", "/notes/999", {}),  # 404: the blueprint's NoteNotFound handler
+    ("ann", "GET", "/notes/3", {}),  # globex's note: 404 too
+    ("ann", "GET", "/notes/abc", {}),  # no route: the app's 404
+    ("ann", "GET", "/nowhere", {}),
+    ("ann", "DELETE", "/notes", {}),  # 405: the app's handler, Allow kept
+    ("ann", "GET", "/notes?tenant=globex", {}),  # 403: the blueprint's handler
+    ("ann", "GET", "/notes/export", {}),  # streamed CSV
+    ("ann", "DELETE", "/notes/4", {}),
+    ("ann", "GET", "/notes/4", {}),
+    ("keys", "GET", "/notes", {"headers": BOB_KEY}),
+    ("keys", "GET", "/notes/1", {"headers": BOB_KEY}),  # acme's note: 404 for bob
+    ("keys", "GET", "/notes?tenant=globex", {"headers": ROOT_KEY}),  # an admin may
+    ("keys", "GET", "/me", {"headers": {"X-API-Key": "nope"}}),
+    ("keys", "POST", "/notes", {"json": {"text": "by key"}, "headers": ANN_KEY}),
+    ("ann", "GET", "/audit", {}),
+    ("ann", "POST", "/logout", {}),
+    ("ann", "GET", "/notes", {}),  # 401 again
+    ("ann", "GET", "/me", {}),
 ]
 
 
-def observe(status: int, content_type: str, text: str) -> tuple[Any, ...]:
-    if content_type == "application/json":
-        body = flask.json.loads(text)
-        if isinstance(body, dict):
-            body.pop("request_id", None)
-            if "entries" in body:
-                # Request ids are random; a background task runs after the
-                # response, an inline call before it: compare as a multiset.
-                body["entries"] = sorted(
-                    (e["user"], e["event"], e["status"]) for e in body["entries"]
-                )
-        return status, content_type, body
-    return status, content_type, text
+async def run_steps(service: Service) -> list[Seen]:
+    browsers = {name: service.browser() for name in ("anon", "ann", "keys")}
+    out = []
+    for i, (who, method, url, options) in enumerate(STEPS):
+        options = dict(options)
+        headers = {"X-Request-Id": f"step-{i}", **options.pop("headers", {})}
+        out.append(await browsers[who].request(method, url, headers=headers, **options))
+    return out
 
 
-async def test_same_helpers_same_answers_as_flask(
-    legacy_on_flask: ModuleType, tmp_path: Path
-) -> None:
-    flask_app = make_flask_app(legacy_on_flask, str(tmp_path / "flask.sqlite3"))
-    fastapi_app = legacy_service.create_app(str(tmp_path / "fastapi.sqlite3"))
-    flask_client = flask_app.test_client()
-    async with client(fastapi_app) as c:
-        for method, url, headers, json in SCRIPT:
-            f = flask_client.open(url, method=method, headers=headers, json=json)
-            r = await c.request(method, url, headers=headers, json=json)
-            expected = observe(f.status_code, f.mimetype or "", f.get_data(as_text=True))
-            got = observe(r.status_code, r.headers["content-type"].split(";")[0], r.text)
-            assert got == expected, (method, url)
-            assert r.headers["X-Request-Id"] and f.headers["X-Request-Id"]
+async def test_same_requests_same_answers_from_flask_and_the_port(tmp_path: Path) -> None:
+    answers = await on_both(tmp_path, run_steps)
+    theirs, ours = answers["flask"], answers["fastapi"]
+    assert len(theirs) == len(ours) == len(STEPS)
+    for step, flask_seen, fastapi_seen in zip(STEPS, theirs, ours, strict=True):
+        assert fastapi_seen == flask_seen, step
+
+    # What the identical answers are (so both being wrong the same way fails too).
+    by_step = dict(enumerate(theirs))
+    assert [s.status for s in theirs] == [
+        200, 401, 401, 401, 400, 200, 200, 200, 200, 201, 200, 200, 200, 200, 400, 400,
+        415, 404, 404, 404, 404, 405, 403, 200, 200, 404, 200, 404, 200, 401, 201, 200,
+        200, 401, 401,
+    ]  # fmt: skip
+    assert by_step[0].json["try"][0] == "http://localhost/login"
+    assert by_step[1].json["error"] == "Unauthorized"
+    assert by_step[1].headers["cache-control"] == ("no-store",)  # the blueprint's after_request
+    assert by_step[5].json == {"user": "ann", "tenant": "acme"}
+    assert by_step[5].headers["set-cookie"] == ("session; <value>; HttpOnly; Path=/; SameSite=Lax",)
+    assert [by_step[i].json["visits"] for i in (6, 7, 11)] == [1, 2, 3]
+    assert by_step[9].json == {
+        "id": 4,
+        "author": "ann",
+        "text": "three little words",
+        "words": None,
+    }
+    assert by_step[10].json["words"] == 3  # counted after the response
+    assert (by_step[7].json["messages"], by_step[11].json["messages"]) == ([], ["Note 4 saved."])
+    assert by_step[13].json["words"] == 4
+    assert by_step[17].json == {"error": "Note Not Found", "id": 999}
+    assert by_step[17].headers["x-tenant"] == ("acme",)
+    assert by_step[18].json == {"error": "Note Not Found", "id": 3}
+    assert by_step[19].json["error"] == by_step[20].json["error"] == "Not Found"
+    assert "cache-control" not in by_step[19].headers  # no route: not the blueprint's
+    assert by_step[21].headers["allow"] == ("GET, POST",)
+    assert by_step[22].json == {
+        "error": "Forbidden",
+        "detail": "ann may not act for tenant 'globex'.",
+        "user": "ann",
+    }
+    assert by_step[23].headers["content-disposition"] == ('attachment; filename="notes-acme.csv"',)
+    assert list(csv.reader(io.StringIO(by_step[23].body))) == [
+        ["id", "author", "words", "text"],
+        ["1", "ann", "4", "Welcome to acme's notes."],
+        ["2", "ann", "8", "Served by Flask and by FastAPI, same helpers."],
+        ["4", "ann", "4", "now four words here"],
+    ]
+    assert by_step[26].json["tenant"] == by_step[28].json["tenant"] == "globex"
+    assert by_step[26].json["notes"] == by_step[28].json["notes"]
+    assert "set-cookie" not in by_step[26].headers  # an API key opens no session
+    assert by_step[32].headers["set-cookie"] == (
+        "session; <deleted>; Expires; HttpOnly; Max-Age=0; Path=/; SameSite=Lax",
+    )
+    entries = [
+        (e["request_id"], e["user"], e["event"], e["status"]) for e in by_step[31].json["entries"]
+    ]
+    # after_request audits every response in the tenant (the login is in none), errors
+    # too; the background
+    # job's rows carry the id of the request that scheduled it.
+    assert entries == [
+        ("step-6", "ann", "GET /me", 200),
+        ("step-7", "ann", "GET /me", 200),
+        ("step-8", "ann", "GET /notes", 200),
+        ("step-9", "ann", "POST /notes", 201),
+        ("step-9", "ann", "indexed note 4: 3 words", None),
+        ("step-10", "ann", "GET /notes/4", 200),
+        ("step-11", "ann", "GET /me", 200),
+        ("step-12", "ann", "PUT /notes/4", 200),
+        ("step-12", "ann", "indexed note 4: 4 words", None),
+        ("step-13", "ann", "GET /notes/4", 200),
+        ("step-14", "ann", "POST /notes", 400),
+        ("step-15", "ann", "POST /notes", 400),
+        ("step-16", "ann", "POST /notes", 415),
+        ("step-17", "ann", "GET /notes/999", 404),
+        ("step-18", "ann", "GET /notes/3", 404),
+        ("step-23", "ann", "GET /notes/export", 200),
+        ("step-24", "ann", "DELETE /notes/4", 200),
+        ("step-25", "ann", "GET /notes/4", 404),
+        ("step-30", "ann", "POST /notes", 201),
+        ("step-30", "ann", "indexed note 5: 2 words", None),
+    ]
+
+
+async def test_a_session_cookie_of_one_app_logs_in_on_the_other(tmp_path: Path) -> None:
+    """The same SECRET_KEY: log in on the Flask app, carry on on the port, and back."""
+    flask_service = build("flask", tmp_path / "flask.sqlite3")
+    fastapi_service = build("fastapi", tmp_path / "fastapi.sqlite3")
+    on_flask, on_fastapi = flask_service.browser(), fastapi_service.browser()
+    try:
+        form = {"username": "bob", "password": "bob-pw"}
+        assert (await on_flask.request("POST", "/login", data=form)).status == 200
+        cookie = on_flask.cookie("session")
+        assert cookie is not None
+        on_fastapi.set_cookie("session", cookie)
+        me = await on_fastapi.request("GET", "/me")
+        assert (me.status, me.json["user"], me.json["visits"]) == (200, "bob", 1)
+        back = on_fastapi.cookie("session")
+        assert back is not None and back != cookie
+        on_flask.set_cookie("session", back)
+        me = await on_flask.request("GET", "/me")
+        assert (me.status, me.json["user"], me.json["visits"]) == (200, "bob", 2)
+    finally:
+        await t.cast(FastAPIBrowser, on_fastapi).aclose()
+
+
+async def test_the_printed_curl_lines_answer_the_same_on_both(tmp_path: Path) -> None:
+    """Every ``curl`` line the example prints, as a shell user runs them: those
+    with ``-b`` share a cookie jar, the others send no cookie."""
+    lines = legacy_service.banner("http://localhost").splitlines()
+    calls = [shlex.split(line.strip())[2:] for line in lines if line.strip().startswith("curl")]
+    assert len(calls) >= 10
+
+    async def script(service: Service) -> list[Seen]:
+        jar = service.browser()
+        out = []
+        for i, words in enumerate(calls):
+            browser = jar if "-b" in words else service.browser()
+            headers = {"X-Request-Id": f"curl-{i}"}  # the only header added
+            body = None
+            for flag, value in itertools.pairwise(words):
+                if flag == "-H":
+                    name, _, header_value = value.partition(":")
+                    headers[name.strip()] = header_value.strip()
+                elif flag == "-d":
+                    body = value
+            if body is not None:
+                headers.setdefault("Content-Type", "application/x-www-form-urlencoded")  # curl's
+            method = "GET" if body is None else "POST"
+            out.append(await browser.request(method, words[-1], headers=headers, content=body))
+        return out
+
+    answers = await on_both(tmp_path, script)
+    assert answers["fastapi"] == answers["flask"]
+    statuses = [s.status for s in answers["flask"]]
+    assert statuses == [200, 401, 200, 200, 200, 201, 200, 404, 403, 200, 200, 200]
+
+
+async def test_one_connection_per_request_closed_at_teardown(tmp_path: Path) -> None:
+    """get_db() keeps a sqlite connection in g, never shared between requests,
+    closed by teardown_appcontext, the streamed export's too, on both apps.
+
+    (Flask 3.1 tears a streamed request's contexts down when the view returns and
+    pushes them again for the body, so its export sees two teardowns and two
+    connections; the port tears down once, after the body.)"""
+
+    async def script(service: Service) -> list[int]:
+        grabbed: list[tuple[str, sqlite3.Connection]] = []
+
+        @service.compat.teardown_request  # runs before teardown_appcontext's close_db
+        def grab(exc: BaseException | None) -> None:
+            grabbed.append((flask.request.path, flask.g.db))
+
+        browser = service.browser()
+        paths = ("/me", "/notes", "/notes/export", "/audit")
+        statuses = [(await browser.request("GET", p, headers=ANN_KEY)).status for p in paths]
+        assert {path for path, _ in grabbed} == set(paths)
+        assert len({id(conn) for _, conn in grabbed}) == len(grabbed)
+        for _, conn in grabbed:
+            with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+                conn.execute("SELECT 1")
+        return statuses
+
+    answers = await on_both(tmp_path, script)
+    assert answers["flask"] == answers["fastapi"] == [200, 200, 200, 200]
+
+
+# -- concurrency -------------------------------------------------------------------
+
+USERS = 16
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_concurrent_users_never_see_each_other(kind: str, tmp_path: Path) -> None:
+    """USERS users at once, each in its own tenant, half by session cookie and
+    half by API key: each sees only its own identity, notes, export and audit
+    rows, its background jobs ran as itself, and the requests really overlapped."""
+    service = build(kind, tmp_path / "notes.sqlite3")
+    compat = service.compat
+    with compat.app_context():
+        for i in range(USERS):
+            legacy.db.create_user(f"u{i}", f"u{i}-pw", f"u{i}-key", f"t{i}", False)
+
+    lock = threading.Lock()
+    in_flight = peak = 0
+
+    @compat.before_request
+    def enter() -> None:
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+
+    # after_request, not teardown: Flask also tears down the copied contexts of
+    # background jobs and (3.1) a streamed response's twice.
+    @compat.after_request
+    def leave(response: t.Any) -> t.Any:
+        nonlocal in_flight
+        with lock:
+            in_flight -= 1
+        return response
+
+    problems: list[str] = []
+
+    async def user(i: int) -> None:
+        name, tenant = f"u{i}", f"t{i}"
+        browser = service.browser()
+        auth: dict[str, str] = {}
+        if i % 2:
+            auth = {"X-API-Key": f"u{i}-key"}
+        else:
+            form = {"username": name, "password": f"u{i}-pw"}
+            login = await browser.request("POST", "/login", data=form)
+            if login.status != 200 or login.json != {"user": name, "tenant": tenant}:
+                problems.append(f"{name} login: {login}")
+        created = []
+        for n in range(2):
+            headers = {**auth, "X-Request-Id": f"{name}-post{n}"}
+            r = await browser.request(
+                "POST", "/notes", json={"text": f"{name} " * (n + 1)}, headers=headers
+            )
+            created.append(r.json["id"])
+            if r.headers.get("x-tenant") != (tenant,) or r.json["author"] != name:
+                problems.append(f"{name} post: {r}")
+        me = await browser.request("GET", "/me", headers=auth)
+        if (me.json["user"], me.json["tenant"]) != (name, tenant):
+            problems.append(f"{name} me: {me}")
+        listed = await browser.request("GET", "/notes", headers=auth)
+        expected = [
+            {"id": note_id, "author": name, "text": f"{name} " * (n + 1), "words": n + 1}
+            for n, note_id in enumerate(created)
+        ]
+        for note in expected:
+            note["text"] = note["text"].strip()
+        if listed.json != {"tenant": tenant, "notes": expected}:
+            problems.append(f"{name} notes: {listed}")
+        export = await browser.request("GET", "/notes/export", headers=auth)
+        if export.status != 200:
+            problems.append(f"{name} export: {export}")
+            return
+        rows = list(csv.reader(io.StringIO(export.body)))[1:]
+        if rows != [[str(n["id"]), name, str(n["words"]), n["text"]] for n in expected]:
+            problems.append(f"{name} export: {rows}")
+        audit = await browser.request("GET", "/audit", headers=auth)
+        entries = audit.json["entries"]
+        if {e["user"] for e in entries} != {name}:
+            problems.append(f"{name} audit users: {entries}")
+        jobs = [(e["request_id"], e["event"]) for e in entries if e["status"] is None]
+        if jobs != [
+            (f"{name}-post{n}", f"indexed note {note_id}: {n + 1} words")
+            for n, note_id in enumerate(created)
+        ]:
+            problems.append(f"{name} jobs: {jobs}")
+
+    try:
+        with anyio.fail_after(TIMEOUT):
+            async with anyio.create_task_group() as tg:
+                for i in range(USERS):
+                    tg.start_soon(user, i)
+    finally:
+        for b in service.browsers:
+            if isinstance(b, FastAPIBrowser):
+                await b.aclose()
+    assert problems == []
+    assert in_flight == 0
+    assert peak >= 2, "the requests never overlapped: this proved nothing"

@@ -1,18 +1,27 @@
-"""One sqlite connection per request, stored in ``g``, closed at teardown."""
+"""One sqlite connection per app context, kept in ``g``, closed at teardown."""
 
 from __future__ import annotations
 
 import sqlite3
 from typing import Any
 
-from fastapi_flaskcompat import current_app, g  # was: from flask import current_app, g
+from flask import current_app, g
+from werkzeug.security import generate_password_hash
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    api_key TEXT UNIQUE,
+    tenant TEXT NOT NULL,
+    admin INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS notes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant TEXT NOT NULL,
     author TEXT NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    words INTEGER
 );
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -24,14 +33,20 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 """
 
+#: (id, password, API key, tenant, admin): the demo accounts.
+USERS = [
+    ("ann", "ann-pw", "ann-key", "acme", False),
+    ("bob", "bob-pw", "bob-key", "globex", False),
+    ("root", "root-pw", "root-key", "acme", True),
+]
+
 
 def get_db() -> sqlite3.Connection:
     if "db" not in g:
-        # check_same_thread=False: under FastAPI one request may use the
-        # connection from the event loop and from threadpool workers (hooks,
-        # sync endpoints), one after the other; Flask kept it in one thread.
-        # The one line of the legacy helpers that changed beyond imports.
-        g.db = sqlite3.connect(current_app.config["DATABASE"], check_same_thread=False)
+        # check_same_thread=False: the FastAPI port uses one request's connection
+        # from the event loop and from threadpool workers, one after the other
+        # (Flask used it from one thread; the flag costs it nothing).
+        g.db = sqlite3.connect(current_app.config["DATABASE"], timeout=30, check_same_thread=False)
         g.db.row_factory = sqlite3.Row
     return g.db  # type: ignore[no-any-return]
 
@@ -42,20 +57,43 @@ def close_db(exc: BaseException | None = None) -> None:
         db.close()
 
 
-def init_db() -> None:
+def query(sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    return get_db().execute(sql, args).fetchall()
+
+
+def create_user(user_id: str, password: str, api_key: str | None, tenant: str, admin: bool) -> None:
     db = get_db()
-    db.executescript(SCHEMA)
-    if db.execute("SELECT COUNT(*) FROM notes").fetchone()[0] == 0:
-        db.executemany(
-            "INSERT INTO notes (tenant, author, text) VALUES (?, ?, ?)",
-            [
-                ("acme", "ann", "Welcome to acme's notes."),
-                ("acme", "ann", "Ported to FastAPI without touching this helper."),
-                ("globex", "bob", "Globex sees only its own notes."),
-            ],
-        )
+    db.execute(
+        "INSERT OR IGNORE INTO users (id, password_hash, api_key, tenant, admin)"
+        " VALUES (?, ?, ?, ?, ?)",
+        # A cheap hash: demo accounts, created at every start.
+        (user_id, generate_password_hash(password, "pbkdf2:sha256:1000"), api_key, tenant, admin),
+    )
     db.commit()
 
 
-def query(sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    return get_db().execute(sql, args).fetchall()
+#: Bumped when SCHEMA changes: a demo database of another version starts again.
+SCHEMA_VERSION = 2
+
+
+def init_db() -> None:
+    """Create the schema and the demo data (run in an app context at start-up)."""
+    db = get_db()
+    db.execute("PRAGMA journal_mode=WAL")  # readers do not wait for writers
+    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        db.executescript("DROP TABLE IF EXISTS users; DROP TABLE IF EXISTS notes;")
+        db.executescript("DROP TABLE IF EXISTS audit;")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    db.executescript(SCHEMA)
+    for user in USERS:
+        create_user(*user)
+    if db.execute("SELECT COUNT(*) FROM notes").fetchone()[0] == 0:
+        db.executemany(
+            "INSERT INTO notes (tenant, author, text, words) VALUES (?, ?, ?, ?)",
+            [
+                ("acme", "ann", "Welcome to acme's notes.", 4),
+                ("acme", "ann", "Served by Flask and by FastAPI, same helpers.", 8),
+                ("globex", "bob", "Globex sees only its own notes.", 6),
+            ],
+        )
+    db.commit()

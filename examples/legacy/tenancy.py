@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi_flaskcompat import abort, g, request  # was: from flask import abort, g, request
-
-from .auth import current_user, is_admin
+from flask import abort, g, request
+from flask_login import current_user
 
 
 def tenant_id() -> str:
+    """The user's own tenant; an admin may ask for another with ``?tenant=``."""
     if "tenant" not in g:
-        # Admins may act for another tenant; everyone else gets their own.
         wanted = request.args.get("tenant")
-        own = g.account["tenant"]
-        if wanted and wanted != own and not is_admin():
-            abort(403, description=f"{current_user()} may not act for tenant {wanted!r}.")
+        own = current_user.tenant
+        if wanted and wanted != own and not current_user.admin:
+            abort(403, description=f"{current_user.id} may not act for tenant {wanted!r}.")
         g.tenant = wanted or own
     return g.tenant  # type: ignore[no-any-return]

@@ -722,3 +722,39 @@ async def test_plain_router_made_a_blueprint_names_its_endpoints() -> None:
     theirs, ours = await run(setup, ["/legacy/x"])
     assert ours == theirs
     assert (theirs[0].body, theirs[0].events) == (b"legacy.x", ["legacy"])
+
+
+async def test_a_405_on_a_blueprints_path_reaches_none_of_the_blueprint() -> None:
+    """Flask matches no endpoint for a wrong method: ``request.blueprint`` is None,
+    so the blueprint's hooks and error handlers stay out and the app's answer, with
+    every method the path serves (here from two routes) in ``valid_methods``."""
+
+    def setup(s: Side, ev: list[t.Any]) -> None:
+        bp = s.blueprint("bp", url_prefix="/bp")
+        bp.before_request(lambda: ev.append("bp before"))
+
+        @bp.after_request
+        def bp_after(response: t.Any) -> t.Any:
+            ev.append("bp after")
+            return response
+
+        bp.teardown_request(lambda e: ev.append("bp teardown"))
+        bp.errorhandler(405)(lambda e: ("bp 405", 405))
+        s.app.before_request(lambda: ev.append(("app before", s.api.request.blueprint)))
+
+        @s.app.errorhandler(405)
+        def app_405(e: t.Any) -> t.Any:
+            # Flask adds HEAD and OPTIONS to a GET route's methods; FastAPI doesn't.
+            methods = sorted(set(e.valid_methods or ()) - {"HEAD", "OPTIONS"})
+            return f"app 405: {methods} {s.api.request.blueprint}", 405
+
+        s.route(bp, "/x", lambda: "get x", endpoint="get_x")
+        s.route(bp, "/x", lambda: "post x", methods=["POST"], endpoint="post_x")
+        s.register(s.app, bp)
+
+    theirs, ours = await run(setup, [Req("/bp/x", method="DELETE"), "/bp/x"])
+    assert ours == theirs
+    assert [(o.status, o.body, o.events) for o in theirs] == [
+        (405, b"app 405: ['GET', 'POST'] None", [("app before", None)]),
+        (200, b"get x", [("app before", "bp"), "bp before", "bp after", "bp teardown"]),
+    ]

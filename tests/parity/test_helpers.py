@@ -330,6 +330,34 @@ async def test_stream_with_context_sync_generator(decorated: bool, endpoint_kind
     assert ours.events == ["generator done", ("teardown", None)]
 
 
+@pytest.mark.parametrize("endpoint_kind", ENDPOINT_KINDS)
+async def test_after_request_runs_before_a_streamed_body_starts(endpoint_kind: str) -> None:
+    """Flask runs after_request on a streamed response before the generator's first
+    step: what a hook does (an audit row written on the request's connection, a
+    value left in g) happens before the body is produced."""
+
+    def setup(api: Api, app: t.Any, ev: list[t.Any]) -> t.Any:
+        @app.after_request
+        def audit(response: t.Any) -> t.Any:
+            ev.append("after_request")
+            api.g.audited = True
+            return response
+
+        def generate() -> t.Iterator[str]:
+            ev.append(("first step", api.g.get("audited")))
+            yield "a"
+            yield "b"
+
+        def view() -> t.Any:
+            return api.Response(api.stream_with_context(generate()), mimetype="text/plain")
+
+        return view
+
+    theirs, ours = await run_both(setup, "/s", rule="/s", endpoint_kind=endpoint_kind)
+    assert ours == theirs
+    assert (theirs.body, theirs.events) == (b"ab", ["after_request", ("first step", True)])
+
+
 async def test_stream_with_context_async_generator() -> None:
     """Flask has no async generators: the same stream written as an async
     generator in a StreamingResponse gives what Flask's sync one gives."""
