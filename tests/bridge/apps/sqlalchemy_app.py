@@ -42,7 +42,7 @@ IN_FLIGHT = {"now": 0, "peak": 0}
 _in_flight_lock = threading.Lock()
 #: The file engines the notes apps made, for the test to dispose of.
 ENGINES: list[sa.Engine] = []
-#: Long enough for every other client's request to reach its own write.
+#: The pause between write and read, in which other requests run.
 NOTE_PAUSE = 0.01
 
 
@@ -114,7 +114,7 @@ def _write_note() -> tuple[t.Any, str]:
     session.info["owner"] = owner
     db.session.add(Note(owner=owner, text=request.form["text"]))
     # Committed before the pause: a SQLite write lock held across it would make every
-    # other writer wait, and on the event loop wait forever.
+    # other writer wait, and on the event loop block it until SQLite's busy timeout.
     db.session.commit()
     with _in_flight_lock:
         IN_FLIGHT["now"] += 1
