@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
+import anyio
 import pytest
 
 from .apps import wtf_app
@@ -72,3 +73,48 @@ async def test_form_validation_errors_from_request_form(side: str) -> None:
     assert b"Number must be between 0 and 150." in seen[1][2]
     # Not an integer: no data, so DataRequired answers.
     assert b'{"errors":{"age":["This field is required."]}' in seen[2][2]
+
+
+CLIENTS = 20
+
+
+@pytest.mark.parametrize("side", SIDES)
+async def test_concurrent_clients_each_pass_only_with_their_own_token(side: str) -> None:
+    """20 clients fetch a token at once (each kept in its own session cookie), then all
+    post at once: with their own token (accepted), and with the next client's (400)."""
+
+    async def script(new_client: NewClient) -> list[t.Any]:
+        clients = [new_client() for _ in range(CLIENTS)]
+        tokens: dict[int, str] = {}
+        answers: dict[tuple[int, str], t.Any] = {}
+
+        async def fetch(i: int) -> None:
+            r = await clients[i].request("GET", "/token")
+            tokens[i] = r.json()["csrf_token"]
+
+        async def post(i: int, kind: str) -> None:
+            owner = i if kind == "own" else (i + 1) % CLIENTS
+            form = {"name": f"c{i}", "age": str(i + 1), "csrf_token": tokens[owner]}
+            r = await clients[i].request("POST", "/profile", data=form)
+            answers[i, kind] = r.seen("content-type")
+
+        async with anyio.create_task_group() as tg:
+            for i in range(CLIENTS):
+                tg.start_soon(fetch, i)
+        async with anyio.create_task_group() as tg:
+            for i in range(CLIENTS):
+                tg.start_soon(post, i, "own")
+                tg.start_soon(post, i, "stolen")
+        return [
+            len(set(tokens.values())),
+            *(answers[i, kind] for i in range(CLIENTS) for kind in ("own", "stolen")),
+        ]
+
+    seen = await differential(SCENARIO, script, side)
+    assert seen[0] == CLIENTS
+    for i in range(CLIENTS):
+        own, stolen = seen[1 + 2 * i], seen[2 + 2 * i]
+        saved = f'{{"saved":{{"age":{i + 1},"name":"c{i}"}}}}\n'.encode()
+        assert own == (200, {"content-type": ["application/json"]}, saved)
+        assert stolen[0] == 400
+        assert b"The CSRF tokens do not match." in stolen[2]

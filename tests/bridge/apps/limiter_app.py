@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import typing as t
 
 from flask import request
@@ -42,6 +43,23 @@ def keyed() -> t.Any:
     return {"key": request.args.get("key")}
 
 
+def client_address() -> str:
+    """The client as the proxy in front of the app names it."""
+    return request.headers.get("X-Forwarded-For") or get_remote_address()
+
+
+def limit_for(address: str) -> int:
+    """Each client its own allowance: ``10.0.0.<n>`` may make ``n % 4 + 1`` requests."""
+    return int(address.rpartition(".")[2]) % 4 + 1
+
+
+@limiter.limit(lambda: f"{limit_for(client_address())} per minute", key_func=client_address)
+def per_client() -> t.Any:
+    """Lets other requests run between the limit check and the response headers."""
+    time.sleep(0.003)
+    return {"client": client_address()}
+
+
 scenario = Scenario(
     import_name=__name__,
     init_app=init_app,
@@ -50,5 +68,6 @@ scenario = Scenario(
         Route("/default", "default", default),
         Route("/free", "free", free),
         Route("/keyed", "keyed", keyed),
+        Route("/per-client", "per_client", per_client),
     ],
 )
