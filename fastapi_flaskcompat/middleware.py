@@ -16,6 +16,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import errors, hooks, routing
+from .blueprints import BlueprintRoute, run_blueprint_phase
 from .body import open_body
 from .ctx import RequestContext
 from .globals import _cv_request
@@ -77,7 +78,7 @@ class FlaskCompatMiddleware:
                 if host_error is not None:
                     raise host_error
                 if scope["method"] == "OPTIONS" and self.answers_options(scope):
-                    await self.send_response(compat.make_default_options_response(), responder)
+                    await self.answer_options(ctx, responder)
                     return
                 # A hook raised request.max_content_length over what stopped the preload.
                 if body is not None and body.paused and not await body.preload_body():
@@ -143,6 +144,19 @@ class FlaskCompatMiddleware:
             return False
         match = routing.match_route(scope)
         return match.route is not None and not match.full
+
+    async def answer_options(self, ctx: RequestContext, responder: _Responder) -> None:
+        """The automatic ``OPTIONS`` answer. Flask dispatches it to the matched
+        rule, so a blueprint's route runs that blueprint's before_request first."""
+        route = routing.match_route(ctx.scope).route
+        rv = None
+        if isinstance(route, BlueprintRoute):
+            rv = await run_blueprint_phase(ctx, route)
+        compat = self.compat
+        response = (
+            compat.make_default_options_response() if rv is None else compat.make_response(rv)
+        )
+        await self.send_response(response, responder)
 
     async def preprocess(self, ctx: RequestContext) -> t.Any:
         """The app's url_value_preprocessors and before_request hooks; the first

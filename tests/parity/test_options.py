@@ -58,3 +58,37 @@ async def test_options_for_a_route_without_its_own(automatic: bool) -> None:
             [("before", "OPTIONS")],
         )
     )
+
+
+async def test_automatic_options_runs_the_blueprints_hooks() -> None:
+    # Flask matches the blueprint's rule (OPTIONS is added to it), so the
+    # request is the blueprint's: its before_request and after_request run.
+    def setup(s: Side, ev: list[t.Any]) -> None:
+        bp = s.blueprint("api", url_prefix="/api")
+
+        @bp.before_request
+        def bp_before() -> None:
+            ev.append(("bp before", s.api.request.blueprint))
+
+        @bp.after_request
+        def bp_after(response: t.Any) -> t.Any:
+            ev.append(("bp after", s.api.request.blueprint))
+            return response
+
+        @s.app.before_request
+        def app_before() -> None:
+            ev.append(("app before", s.api.request.blueprint))
+
+        s.route(bp, "/items", lambda: "list", methods=("GET",), endpoint="items")
+        s.register(s.app, bp)
+
+    theirs, ours = await run(setup, [Req("/api/items", "OPTIONS")], select=("allow",))
+    _normalise(theirs)
+    _normalise(ours)
+    assert ours == theirs
+    assert theirs[0].status == 200
+    assert theirs[0].events == [
+        ("app before", "api"),
+        ("bp before", "api"),
+        ("bp after", "api"),
+    ]
