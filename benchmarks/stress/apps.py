@@ -109,6 +109,10 @@ def slow_client_bare_app() -> FastAPI:
 # ``MISMATCH`` naming what it saw. The driver checks every echo.
 
 
+#: What teardown records for a request that ended before before_request ran.
+EARLY = "ended-before-before_request"
+
+
 def echo(layer: str) -> str:
     """What a legacy helper sees of the current request, as one token."""
     header = request.headers.get("x-rid")
@@ -150,11 +154,16 @@ def isolation_app() -> FastAPI:
 
     @compat.teardown_request
     def teardown(exc: BaseException | None) -> None:
+        if "rid" not in g:
+            # The request ended before before_request ran (the client left
+            # mid-body): no layer to echo, attributed by its header.
+            journal.write("teardown", request.headers.get("x-rid"), EARLY)
+            return
         journal.write("teardown", g.get("rid"), echo("teardown"))
 
     @compat.teardown_appcontext
     def teardown_app(exc: BaseException | None) -> None:
-        journal.write("teardown-app", g.get("rid"))
+        journal.write("teardown-app", g.get("rid") or request.headers.get("x-rid"))
 
     def dep_sync() -> str:
         return echo("dep_sync")

@@ -26,6 +26,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 #: Server kinds the driver runs; ``flask`` is Werkzeug's threaded server, the reference.
 KINDS = ("uvicorn", "hypercorn-asyncio", "hypercorn-trio", "uvicorn-workers2")
+#: Worker processes a kind runs, where more than one.
+WORKERS = {"uvicorn-workers2": 2}
 
 
 _handed_out: set[int] = set()
