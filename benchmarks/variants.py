@@ -351,7 +351,7 @@ def _lib_blueprint(hooked_route: bool) -> Callable[[], Target]:
         app = FastAPI()
         bp = fc.Blueprint("bp", __name__, url_prefix="" if hooked_route else "/bp")
 
-        @bp.get("/item")
+        @bp.get("/item")  # type: ignore[untyped-decorator]
         async def bp_item(q: str) -> dict[str, str]:
             return {"q": q}
 
@@ -439,14 +439,14 @@ class _LoginSetup:
 
 def _flask_login() -> Any:
     try:
-        import flask_login
+        import flask_login  # type: ignore[import-untyped]
     except ImportError as exc:
         raise Unavailable("flask-login not installed") from exc
     return flask_login
 
 
 def _login_manager(flask_login: Any) -> Any:
-    class User(flask_login.UserMixin):  # type: ignore[misc,name-defined]
+    class User(flask_login.UserMixin):  # type: ignore[misc]
         def __init__(self, user_id: str) -> None:
             self.id = user_id
 
@@ -468,7 +468,8 @@ def login_cookie() -> str:
         # The benchmark's client address, so session protection's identifier matches.
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
             flask_login.login_user(manager.bench_user_class(LOGIN_USER))
-            serializer = app.session_interface.get_signing_serializer(app)
+            interface: Any = app.session_interface
+            serializer = interface.get_signing_serializer(app)
             assert serializer is not None
             _LoginSetup.cookie = serializer.dumps(dict(flask.session))
     return _LoginSetup.cookie
