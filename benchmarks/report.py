@@ -92,6 +92,8 @@ class TargetRow:
     measured: str
     met: bool | None  # None: could not be measured in this run
     note: str = ""
+    #: Shown instead of met/not met when the run cannot resolve the target (noise).
+    verdict: str = ""
 
 
 def machine() -> dict[str, str]:
@@ -195,7 +197,13 @@ def _noise_row(pr: PerRequestResult, a: str, b: str, label: str, noise: float | 
         if met
         else f"{_us(diff)} per request is more than this run's noise floor of {noise:.1f} µs."
     )
-    return TargetRow(label, f"{_pair_text(pr, a, b)}; noise floor {noise:.1f} µs", met, note)
+    return TargetRow(
+        label,
+        f"{_pair_text(pr, a, b)}; noise floor {noise:.1f} µs",
+        met,
+        note,
+        f"within the noise ({noise:.1f} µs): not resolved" if met else "",
+    )
 
 
 def targets(r: Results) -> list[TargetRow]:
@@ -384,7 +392,10 @@ def _bridge_target(pr: PerRequestResult, noise: float | None) -> TargetRow:
         )
     if diff > 1.0:
         note = f"Missed: {_us(diff)} is over 1 µs. " + note
-    return TargetRow(label, measured, diff <= 1.0, note.strip())
+    verdict = ""
+    if noise is not None and noise > 1.0:
+        verdict = f"{'≤' if diff <= 1.0 else '>'} 1 µs at the median; not resolved (noise floor)"
+    return TargetRow(label, measured, diff <= 1.0, note.strip(), verdict)
 
 
 def _peer_note(peer: str, se: SemanticsResult | None) -> str:
@@ -434,8 +445,8 @@ def _proxy_note(mi: MicroResult, op: str, lib: float, flask: float, limit: float
     return " ".join(parts)
 
 
-def _mark(met: bool | None) -> str:
-    return {True: "met", False: "**not met**", None: "not measured"}[met]
+def _mark(t: TargetRow) -> str:
+    return t.verdict or {True: "met", False: "**not met**", None: "not measured"}[t.met]
 
 
 def render(r: Results) -> str:
@@ -464,7 +475,7 @@ def render(r: Results) -> str:
     w("| target | measured | result |\n|---|---|---|")
     rows = targets(r)
     for t in rows:
-        w(f"| {t.target} | {t.measured} | {_mark(t.met)} |")
+        w(f"| {t.target} | {t.measured} | {_mark(t)} |")
     w("")
     for t in rows:
         if t.note:
