@@ -88,6 +88,7 @@ def micro_chart(result: MicroResult, path: Path) -> None:
     impls = [i for i in BUILDER_ORDER if i in result.samples]
     palette = [
         "#1f6fb4",
+        "#6baed6",
         "#bcbd22",
         "#8e5ea2",
         "#e6842a",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import io
 import random
@@ -152,9 +153,16 @@ class Target:
 
     asgi: ASGIApp | None = None
     wsgi: WSGIApp | None = None
+    #: State only this variant may see, set up around each of its slices: e.g. a signal
+    #: receiver, which would otherwise be paid by every app in the process.
+    during: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
 
     async def run(self, reqs: Sequence[Req], concurrency: int) -> tuple[float, list[Resp]]:
         """Return (seconds, responses) for the whole slice."""
+        with self.during():
+            return await self._run(reqs, concurrency)
+
+    async def _run(self, reqs: Sequence[Req], concurrency: int) -> tuple[float, list[Resp]]:
         if self.wsgi is not None:
             wsgi = self.wsgi
             t0 = time.perf_counter()

@@ -24,11 +24,13 @@ FLASK_API = {
 }
 OPS = tuple(FLASK_API)
 FLASK = "Flask (Werkzeug LocalProxy)"
+BRIDGE = "flask.* through the bridge (on FlaskCompat)"
 LIB_G_OBJECT = "flaskcompat's g object, no proxy"
 PLAIN_OBJECT = "plain object, no proxy"
 FLOOR_PROXY = "floor: minimal Python proxy"
 BUILDER_ORDER = (
     "flaskcompat",
+    BRIDGE,
     FLASK,
     "Quart",
     "starlette-context",
@@ -95,6 +97,24 @@ def _lib_impl() -> Impl:
         return compat.test_request_context("/item", query_string="q=1", headers={"X-Token": "abc"})
 
     return Impl("flaskcompat", _flask_api(fc), FLASK_API, _sync_cm(enter), "g.x = 1")
+
+
+def _bridge_impl() -> Impl:
+    """Unedited Flask code on FastAPI: Flask's own proxies, resolved by the bridge."""
+    fc = _lib()
+    try:
+        import flask
+    except ImportError as exc:
+        raise Unavailable("flask not installed") from exc
+    from fastapi import FastAPI
+
+    compat = fc.FlaskCompat(FastAPI(), bridge_flask=True)
+    compat.config["DEBUG"] = False
+
+    def enter() -> contextlib.AbstractContextManager[Any]:
+        return compat.test_request_context("/item", query_string="q=1", headers={"X-Token": "abc"})
+
+    return Impl(BRIDGE, _flask_api(flask), FLASK_API, _sync_cm(enter), "g.x = 1")
 
 
 def _lib_g_object_impl() -> Impl:
@@ -233,6 +253,7 @@ def _bare_impl() -> Impl:
 
 BUILDERS: list[Callable[[], Impl]] = [
     _lib_impl,
+    _bridge_impl,
     _flask_impl,
     _quart_impl,
     _starlette_context_impl,
@@ -259,6 +280,12 @@ async def run(*, rounds: int, number: int, seed: int = 2) -> MicroResult:
                 cls = type(impl.namespace["g"]._get_current_object())
             hooks = ("__getattr__", "__getattribute__", "__setattr__", "__delattr__")
             result.g_class_hooks = [h for h in hooks if h in vars(cls)]
+        if impl.name == BRIDGE:
+            # The bridge's flask.g must be the library's g, or the row times something else.
+            async with impl.enter():
+                theirs = impl.namespace["g"]._get_current_object()
+                if theirs is not _lib().g._get_current_object():
+                    raise AssertionError("flask.g through the bridge is not the library's g")
     cells = [(impl, op) for impl in impls for op in impl.statements]
     # Every statement must work once before it is timed: a proxy that raises is not fast.
     for impl, op in cells:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .harness import Target, Timed, call_wsgi, interleave, serve
-from .variants import VARIANTS, Unavailable, Variant, check_echo, requests_for
+from .variants import VARIANTS, Unavailable, Variant
 
 
 @dataclass
@@ -20,6 +20,15 @@ class PerRequestResult:
 _NOT_LANDED = (NotImplementedError, AttributeError, TypeError)
 
 
+def _signals_loaded() -> bool:
+    """Whether the library sends signals in this process (the bridge rows load Flask's):
+    then every app pays the signal checks, as any app does where Flask is imported."""
+    import sys
+
+    app = sys.modules.get("fastapi_flaskcompat.app")
+    return bool(app is not None and getattr(app.FlaskCompat, "signalling", False))
+
+
 async def prepare(variant: Variant) -> Target:
     """Build the variant and send one request; turn missing features into Unavailable."""
     not_landed = _NOT_LANDED if variant.optional else ()
@@ -27,13 +36,14 @@ async def prepare(variant: Variant) -> Target:
         target = variant.build()
     except not_landed as exc:
         raise Unavailable(f"not available: {type(exc).__name__}: {exc}") from exc
-    req = requests_for(variant.method, 1)[0]
+    req = variant.requests(1)[0]
     try:
-        if target.wsgi is not None:
-            resp = call_wsgi(target.wsgi, req)
-        else:
-            assert target.asgi is not None
-            resp = await serve(target.asgi, req)
+        with target.during():
+            if target.wsgi is not None:
+                resp = call_wsgi(target.wsgi, req)
+            else:
+                assert target.asgi is not None
+                resp = await serve(target.asgi, req)
     except not_landed as exc:
         raise Unavailable(f"not available: {type(exc).__name__}: {exc}") from exc
     except RuntimeError as exc:
@@ -41,7 +51,7 @@ async def prepare(variant: Variant) -> Target:
         if variant.optional and "outside" in str(exc).lower():
             raise Unavailable(f"not available: Flask bridge not active: {exc}") from exc
         raise
-    problem = check_echo(req, resp)
+    problem = variant.check(req, resp)
     if problem is not None:
         raise AssertionError(
             f"{variant.name}: {problem} (status {resp.status}, body {resp.body[:200]!r})"
@@ -62,8 +72,14 @@ async def run(
         except Unavailable as exc:
             skipped[v.name] = str(exc)
             continue
-        targets[v.name] = (target, requests_for(v.method, max(slice_size, warmup)), check_echo)
+        targets[v.name] = (target, v.requests(max(slice_size, warmup)), v.check)
         used.append(v)
+    # A ratio needs its baseline in the same rounds.
+    for v in list(used):
+        if v.baseline not in targets:
+            skipped[v.name] = f"not available: its baseline {v.baseline!r} did not run"
+            del targets[v.name]
+            used.remove(v)
     timed = await interleave(
         targets,
         rounds=rounds,
@@ -73,6 +89,7 @@ async def run(
         baseline_of={v.name: v.baseline for v in used},
     )
     settings = {
+        "signals_loaded": int(_signals_loaded()),
         "rounds": rounds,
         "slice_size": slice_size,
         "warmup": warmup,

@@ -7,8 +7,9 @@ with whatever is installed and says what is missing.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from starlette.types import ASGIApp
 
-from .harness import Req, Resp, Target
+from .harness import Check, Req, Resp, Target
 
 GET = "GET"
 POST = "POST"
@@ -70,6 +71,17 @@ class Variant:
     # Optional features may not have landed: NotImplementedError/AttributeError/TypeError
     # then mean "not available" instead of failing the run.
     optional: bool = False
+    #: Requests and answer check other than the ``q`` echo (e.g. a logged-in user's).
+    make_requests: Callable[[int], list[Req]] | None = None
+    checker: Check | None = None
+
+    def requests(self, n: int) -> list[Req]:
+        if self.make_requests is not None:
+            return self.make_requests(n)
+        return requests_for(self.method, n)
+
+    def check(self, req: Req, resp: Resp) -> str | None:
+        return (self.checker or check_echo)(req, resp)
 
 
 # --- bare FastAPI ---------------------------------------------------------------------------
@@ -303,6 +315,241 @@ def _lib_bridge() -> Target:
     return Target(asgi=app)
 
 
+def _lib_g_and_args_bridged() -> Target:
+    """``_lib_g_and_args`` with the bridge on: what turning it on costs a request."""
+    fc = _lib()
+    try:
+        import flask  # noqa: F401
+    except ImportError as exc:
+        raise Unavailable("flask not installed") from exc
+    g, request = fc.g, fc.request
+    app = FastAPI()
+
+    @app.get("/item")
+    async def item() -> dict[str, str]:
+        g.x = 1
+        g.q = request.args.get("q")
+        return {"q": g.q}
+
+    fc.FlaskCompat(app, bridge_flask=True)
+    return Target(asgi=app)
+
+
+# --- blueprints and signals (issue 8) ---------------------------------------------------------
+
+
+async def _noop_before() -> None:
+    return None
+
+
+def _lib_blueprint(hooked_route: bool) -> Callable[[], Target]:
+    """One async before_request on a blueprint. hooked_route: the request goes to the
+    blueprint's route; else to a route of no blueprint, beside the hooked blueprint."""
+
+    def build() -> Target:
+        fc = _lib()
+        app = FastAPI()
+        bp = fc.Blueprint("bp", __name__, url_prefix="" if hooked_route else "/bp")
+
+        @bp.get("/item")  # type: ignore[untyped-decorator]
+        async def bp_item(q: str) -> dict[str, str]:
+            return {"q": q}
+
+        bp.before_request(_noop_before)
+        if not hooked_route:
+
+            @app.get("/item")
+            async def item(q: str) -> dict[str, str]:
+                return {"q": q}
+
+        app.include_router(bp)
+        fc.FlaskCompat(app)
+        return Target(asgi=app)
+
+    return build
+
+
+def _lib_signals_unloaded() -> Target:
+    """A bare install (no Flask, no blinker): the signals module never loaded.
+
+    ``signalling`` is the class attribute the request path reads; set on this instance
+    it gives this app what a process without the signals module gives every app."""
+    fc = _lib()
+    app = FastAPI()
+
+    @app.get("/item")
+    async def item(q: str) -> dict[str, str]:
+        return {"q": q}
+
+    compat = fc.FlaskCompat(app)
+    compat.signalling = False
+    return Target(asgi=app)
+
+
+def _lib_signal_receivers() -> Target:
+    """Receivers on request_started and request_finished, connected for this app only
+    and only while its slices run: blinker's receivers are per signal, so a receiver
+    left connected would put every app in the process on the signalling path."""
+    fc = _lib()
+    try:
+        from fastapi_flaskcompat import signals
+    except ImportError as exc:
+        raise Unavailable(f"signals not available: {exc}") from exc
+    app = FastAPI()
+
+    @app.get("/item")
+    async def item(q: str) -> dict[str, str]:
+        return {"q": q}
+
+    compat = fc.FlaskCompat(app)
+    seen = [0]
+
+    def on_signal(sender: Any, **kwargs: Any) -> None:
+        seen[0] += 1
+
+    @contextlib.contextmanager
+    def connected() -> Iterator[None]:
+        before = seen[0]
+        signals.request_started.connect(on_signal, compat)
+        signals.request_finished.connect(on_signal, compat)
+        try:
+            yield
+        finally:
+            signals.request_started.disconnect(on_signal, compat)
+            signals.request_finished.disconnect(on_signal, compat)
+        # The receivers must really fire, or the row prices nothing.
+        if seen[0] == before:
+            raise AssertionError("the signal receivers never fired")
+
+    return Target(asgi=app, during=connected)
+
+
+# --- Flask-Login current_user (issue 9): FastAPI + bridge vs a real Flask app ---------------
+
+LOGIN_SECRET = "benchmark-secret"
+LOGIN_USER = "ann"
+
+
+class _LoginSetup:
+    """The signed session cookie of a logged-in user, made once by a real Flask app
+    (the library reads Flask's cookie format with the same secret key)."""
+
+    cookie: str | None = None
+
+
+def _flask_login() -> Any:
+    try:
+        import flask_login  # type: ignore[import-untyped]
+    except ImportError as exc:
+        raise Unavailable("flask-login not installed") from exc
+    return flask_login
+
+
+def _login_manager(flask_login: Any) -> Any:
+    class User(flask_login.UserMixin):  # type: ignore[misc]
+        def __init__(self, user_id: str) -> None:
+            self.id = user_id
+
+    manager = flask_login.LoginManager()
+    manager.user_loader(lambda user_id: User(user_id) if user_id == LOGIN_USER else None)
+    manager.bench_user_class = User
+    return manager
+
+
+def login_cookie() -> str:
+    if _LoginSetup.cookie is None:
+        import flask
+
+        flask_login = _flask_login()
+        app = flask.Flask("bench-login-cookie")
+        app.config["SECRET_KEY"] = LOGIN_SECRET
+        manager = _login_manager(flask_login)
+        manager.init_app(app)
+        # The benchmark's client address, so session protection's identifier matches.
+        with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+            flask_login.login_user(manager.bench_user_class(LOGIN_USER))
+            interface: Any = app.session_interface
+            serializer = interface.get_signing_serializer(app)
+            assert serializer is not None
+            _LoginSetup.cookie = serializer.dumps(dict(flask.session))
+    return _LoginSetup.cookie
+
+
+def login_requests(n: int) -> list[Req]:
+    headers = (("x-token", "abc"), ("cookie", f"session={login_cookie()}"))
+    return [Req(query=f"q={i}", headers=headers) for i in range(n)]
+
+
+def check_login(req: Req, resp: Resp) -> str | None:
+    if resp.status != 200:
+        return "status is not 200"
+    try:
+        data = json.loads(resp.body)
+    except ValueError:
+        return "body is not JSON"
+    if data != {"id": LOGIN_USER}:
+        return f"expected {{'id': {LOGIN_USER!r}}}"
+    if any(k.lower() == b"set-cookie" for k, _ in resp.headers):
+        return "a read-only request rewrote the session cookie"
+    return None
+
+
+def _bare_login_answer() -> Target:
+    app = FastAPI()
+
+    @app.get("/item")
+    async def item() -> dict[str, str]:
+        return {"id": LOGIN_USER}
+
+    return Target(asgi=app)
+
+
+def _lib_login() -> Target:
+    fc = _lib()
+    flask_login = _flask_login()
+    login_cookie()
+    app = FastAPI()
+
+    @app.get("/item")
+    async def item() -> dict[str, str]:
+        return {"id": flask_login.current_user.id}
+
+    compat = fc.FlaskCompat(app, bridge_flask=True, config={"SECRET_KEY": LOGIN_SECRET})
+    _login_manager(flask_login).init_app(compat)
+    return Target(asgi=app)
+
+
+def _flask_bare_login_answer() -> Target:
+    try:
+        import flask
+    except ImportError as exc:
+        raise Unavailable("flask not installed") from exc
+    app = flask.Flask("bench-bare")
+    app.config["SECRET_KEY"] = LOGIN_SECRET
+
+    @app.get("/item")
+    def item() -> dict[str, Any]:
+        return {"id": LOGIN_USER}
+
+    return Target(wsgi=app.wsgi_app)
+
+
+def _flask_login_app() -> Target:
+    import flask
+
+    flask_login = _flask_login()
+    login_cookie()
+    app = flask.Flask("bench-login")
+    app.config["SECRET_KEY"] = LOGIN_SECRET
+    _login_manager(flask_login).init_app(app)
+
+    @app.get("/item")
+    def item() -> dict[str, Any]:
+        return {"id": flask_login.current_user.id}
+
+    return Target(wsgi=app.wsgi_app)
+
+
 # --- peers ------------------------------------------------------------------------------------
 
 
@@ -406,6 +653,19 @@ def _quart() -> Target:
 BARE = "bare FastAPI (async)"
 BARE_SYNC = "bare FastAPI (sync def)"
 BARE_JSON = "bare FastAPI (await request.json())"
+BARE_LOGIN = "bare FastAPI (the login rows' request and answer)"
+FLASK_BARE_LOGIN = "Flask 3, bare (the login rows' request and answer)"
+LIB_NO_HOOKS = "flaskcompat, no hooks"
+LIB_APP_HOOK = "flaskcompat, 1 async hook"
+LIB_BP_HOOK = "flaskcompat, the same hook on a blueprint (its route)"
+LIB_BP_BESIDE = "flaskcompat, route of no blueprint beside a hooked blueprint"
+LIB_SIGNALS_UNLOADED = "flaskcompat, no hooks, signals never loaded (bare install)"
+LIB_SIGNAL_RECEIVERS = "flaskcompat, receivers on request_started + request_finished"
+LIB_G_ARGS = "flaskcompat, g + request.args"
+LIB_G_ARGS_BRIDGED = "flaskcompat, g + request.args, bridge on"
+LIB_BRIDGE_FLASK_NAMES = "flaskcompat, Flask bridge (flask.g/request)"
+LOGIN_FASTAPI = "Flask-Login current_user, FastAPI + bridge"
+LOGIN_FLASK = "Flask-Login current_user, Flask 3"
 
 VARIANTS: list[Variant] = [
     Variant(BARE, "bare", BARE, GET, _bare_async),
@@ -415,8 +675,12 @@ VARIANTS: list[Variant] = [
     Variant(BARE_SYNC, "bare", BARE_SYNC, GET, _bare_sync),
     Variant(BARE_JSON, "bare", BARE_JSON, POST, _bare_json),
     Variant("floor: pure ASGI, one ContextVar", "floor", BARE, GET, _floor),
-    Variant("flaskcompat, no hooks", "flaskcompat", BARE, GET, _lib_hooks("", "none")),
-    Variant("flaskcompat, 1 async hook", "flaskcompat", BARE, GET, _lib_hooks("b", "async")),
+    Variant(LIB_NO_HOOKS, "flaskcompat", BARE, GET, _lib_hooks("", "none")),
+    Variant(LIB_APP_HOOK, "flaskcompat", BARE, GET, _lib_hooks("b", "async")),
+    Variant(LIB_BP_HOOK, "flaskcompat", LIB_APP_HOOK, GET, _lib_blueprint(True)),
+    Variant(LIB_BP_BESIDE, "flaskcompat", LIB_NO_HOOKS, GET, _lib_blueprint(False)),
+    Variant(LIB_SIGNALS_UNLOADED, "flaskcompat", LIB_NO_HOOKS, GET, _lib_signals_unloaded),
+    Variant(LIB_SIGNAL_RECEIVERS, "flaskcompat", LIB_NO_HOOKS, GET, _lib_signal_receivers),
     Variant("flaskcompat, 3 async hooks", "flaskcompat", BARE, GET, _lib_hooks("bat", "async")),
     Variant(
         "flaskcompat, async after_request only", "flaskcompat", BARE, GET, _lib_hooks("a", "async")
@@ -456,7 +720,7 @@ VARIANTS: list[Variant] = [
     ),
     Variant("flaskcompat, g write+read", "flaskcompat", BARE, GET, _lib_g(False)),
     Variant("flaskcompat, request.args", "flaskcompat", BARE, GET, _lib_args),
-    Variant("flaskcompat, g + request.args", "flaskcompat", BARE, GET, _lib_g_and_args),
+    Variant(LIB_G_ARGS, "flaskcompat", BARE, GET, _lib_g_and_args),
     Variant("flaskcompat, sync def endpoint", "flaskcompat", BARE_SYNC, GET, _lib_sync_endpoint),
     Variant("flaskcompat, sync def, g write+read", "flaskcompat", BARE_SYNC, GET, _lib_g(True)),
     Variant(
@@ -467,13 +731,14 @@ VARIANTS: list[Variant] = [
         _lib_json,
         optional=True,
     ),
+    Variant(LIB_G_ARGS_BRIDGED, "flaskcompat", LIB_G_ARGS, GET, _lib_g_and_args_bridged),
     Variant(
-        "flaskcompat, Flask bridge (flask.g/request)",
+        LIB_BRIDGE_FLASK_NAMES,
         "flaskcompat",
-        BARE,
+        LIB_G_ARGS,
         GET,
         _lib_bridge,
-        optional=True,
+        "the same endpoint written with flask's names, unedited",
     ),
     Variant("starlette-context (raw ASGI)", "peer", BARE, GET, _starlette_context(True)),
     Variant("starlette-context (BaseHTTPMiddleware)", "peer", BARE, GET, _starlette_context(False)),
@@ -481,4 +746,40 @@ VARIANTS: list[Variant] = [
     Variant("contextvars-extras registry", "peer", BARE, GET, _contextvars_extras),
     Variant("Flask 3 (WSGI callable)", "framework", BARE, GET, _flask, "no server, no threads"),
     Variant("Quart (ASGI callable)", "framework", BARE, GET, _quart),
+    Variant(
+        BARE_LOGIN,
+        "bare",
+        BARE_LOGIN,
+        GET,
+        _bare_login_answer,
+        make_requests=login_requests,
+        checker=check_login,
+    ),
+    Variant(
+        LOGIN_FASTAPI,
+        "flaskcompat",
+        BARE_LOGIN,
+        GET,
+        _lib_login,
+        make_requests=login_requests,
+        checker=check_login,
+    ),
+    Variant(
+        FLASK_BARE_LOGIN,
+        "framework",
+        FLASK_BARE_LOGIN,
+        GET,
+        _flask_bare_login_answer,
+        make_requests=login_requests,
+        checker=check_login,
+    ),
+    Variant(
+        LOGIN_FLASK,
+        "framework",
+        FLASK_BARE_LOGIN,
+        GET,
+        _flask_login_app,
+        make_requests=login_requests,
+        checker=check_login,
+    ),
 ]

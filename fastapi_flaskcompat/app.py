@@ -352,6 +352,17 @@ class FlaskCompat(Scaffold):
         """Whether anything listens to Flask's signal ``name``."""
         return _signals is not None and bool(getattr(_signals, name).receivers)
 
+    def has_teardown_receivers(self) -> bool:
+        """Whether anything listens to the signals a request's pop sends
+        (``request_tearing_down``, ``appcontext_tearing_down``, ``appcontext_popped``):
+        without, a pop with no teardown hook has nothing to run."""
+        s = _signals
+        return s is not None and bool(
+            s.request_tearing_down.receivers
+            or s.appcontext_tearing_down.receivers
+            or s.appcontext_popped.receivers
+        )
+
     def ensure_sync(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]:
         """Flask's ``ensure_sync``: ``func`` as a function sync code can call."""
         from .concurrency import ensure_sync

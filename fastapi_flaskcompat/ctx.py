@@ -393,12 +393,15 @@ class RequestContext:
                 app_ctx.pop(exc)
 
     def pop_if_idle(self) -> bool:
-        """Pop, if the outermost pop has nothing to run (no teardown hook, no signal,
-        no bridge): the common request, without a coroutine. False otherwise, and
-        nothing is done: use :meth:`async_pop`."""
+        """Pop, if the outermost pop has nothing to run (no teardown hook, no signal
+        anyone receives): the common request, without a coroutine. False otherwise,
+        and nothing is done: use :meth:`async_pop`."""
         pushes = self._cv_tokens
         app = self.app
-        if len(pushes) != 1 or self._copied or app.signalling:
+        if len(pushes) != 1 or self._copied:
+            return False
+        # Signals loaded (wherever Flask is imported) but unheard cost nothing here.
+        if app.signalling and app.has_teardown_receivers():
             return False
         if (self._plan or self.plan).has_teardown or _cv_request.get(None) is not self:
             return False

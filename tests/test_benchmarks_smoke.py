@@ -14,7 +14,9 @@ import pytest
 # benchmarks/ is not part of the wheel; it lives beside the package in the repo.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks import variants
 from benchmarks.__main__ import PROFILES, run_all
+from benchmarks.micro import BRIDGE
 from benchmarks.report import render, targets
 from benchmarks.variants import VARIANTS
 
@@ -37,9 +39,22 @@ async def test_every_benchmark_variant_answers_correctly() -> None:
         assert why.startswith(("not available", "bridge_flask not accepted")), (name, why)
     assert "flaskcompat, no hooks" in r.per_request.timed
     assert {v.group for v in r.per_request.variants} >= {"bare", "floor", "flaskcompat", "peer"}
+    # Issues 8 and 9: blueprints, signals, the bridge and Flask-Login, each with its baseline.
+    for name in (
+        variants.LIB_BP_HOOK,
+        variants.LIB_BP_BESIDE,
+        variants.LIB_SIGNALS_UNLOADED,
+        variants.LIB_SIGNAL_RECEIVERS,
+        variants.LIB_G_ARGS_BRIDGED,
+        variants.LIB_BRIDGE_FLASK_NAMES,
+        variants.LOGIN_FASTAPI,
+        variants.LOGIN_FLASK,
+    ):
+        assert name in r.per_request.timed, r.per_request.skipped.get(name)
+    assert r.per_request.settings["signals_loaded"] == 1
 
     assert r.micro is not None and not r.micro.skipped
-    assert set(r.micro.samples["flaskcompat"]) == {
+    flask_api = {
         "g.x read",
         "g.x write",
         "request.args.get",
@@ -47,6 +62,8 @@ async def test_every_benchmark_variant_answers_correctly() -> None:
         "current_app.config[...]",
         "has_request_context()",
     }
+    assert set(r.micro.samples["flaskcompat"]) == flask_api
+    assert set(r.micro.samples[BRIDGE]) == flask_api
 
     assert r.server is not None and r.server.skipped is None
     assert all(run.requests > 0 for runs in r.server.runs.values() for run in runs)
@@ -61,4 +78,9 @@ async def test_every_benchmark_variant_answers_correctly() -> None:
 
     report = render(r)
     assert "## Targets" in report and "## Semantics matrix" in report
-    assert all(t.met is not None for t in targets(r))
+    assert "## Blueprints and signals" in report and "## Flask bridge" in report
+    assert "### Flask-Login `current_user`" in report and "Not run" not in report
+    rows = targets(r)
+    assert all(t.met is not None for t in rows), [t.target for t in rows if t.met is None]
+    assert any("bridged request ≤ 1 µs" in t.target for t in rows)
+    assert any("route of no blueprint pays nothing" in t.target for t in rows)
