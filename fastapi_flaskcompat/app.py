@@ -45,14 +45,19 @@ ABSENT: dict[str, str] = {
 }
 
 # Set by ``fastapi_flaskcompat.signals`` when imported: until then no receiver
-# can exist, and ``FlaskCompat.signalling`` is False.
+# can exist. ``FlaskCompat.signalling`` turns True at the first receiver.
 _signals: ModuleType | None = None
 
 
 def activate_signals(module: ModuleType) -> None:
-    """Called by the signals module on import: from now on, signals are sent."""
+    """Called by the signals module on import: from now on, signals can be sent."""
     global _signals
     _signals = module
+
+
+def start_signalling() -> None:
+    """Called by the signals module once a receiver is connected to one of
+    Flask's signals: from then on requests check for receivers and send."""
     FlaskCompat.signalling = True
 
 
@@ -85,8 +90,8 @@ class FlaskCompat(Scaffold):
     #: the Flask bridge is on; None otherwise.
     flask_context_vars: tuple[ContextVar[t.Any], ContextVar[t.Any]] | None = None
 
-    #: True once Flask's signals are loaded: the request path checks this
-    #: attribute before each signal, so without signals it pays one read.
+    #: True once a receiver was connected to one of Flask's signals: the request
+    #: path checks this attribute before each signal, so until then it pays one read.
     signalling = False
 
     testing = ConfigAttribute[bool]("TESTING")

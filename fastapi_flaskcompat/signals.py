@@ -8,8 +8,8 @@ the same names (extra ``fastapi-flaskcompat[signals]``). The sender is the
 ``exception=``, ``exc=``, ``message=``/``category=``).
 
 Until this module is imported (it is, by ``FlaskCompat``, whenever Flask's
-signals are loaded) a request sends nothing, and a signal without
-receivers costs one check.
+signals are loaded) and a receiver is connected to one of these signals, a
+request sends nothing and checks nothing but one class attribute.
 """
 
 from __future__ import annotations
@@ -67,3 +67,19 @@ __all__ = [
 from . import app as _app  # after the signals exist
 
 _app.activate_signals(sys.modules[__name__])
+
+_SIGNALS = tuple(globals()[name] for name in __all__)
+
+
+def _receiver_connected(signal: object, **kwargs: object) -> None:
+    _app.start_signalling()
+
+
+# Requests check for receivers only once one was connected to any of these
+# (Flask is imported by many processes that never connect one): until then a
+# request pays nothing for signals.
+if any(signal.receivers for signal in _SIGNALS):
+    _app.start_signalling()
+else:
+    for _signal in _SIGNALS:
+        _signal.receiver_connected.connect(_receiver_connected)

@@ -1,0 +1,51 @@
+"""Signals cost a request nothing until a receiver exists, and a receiver
+connected at any time afterwards fires. In a fresh interpreter: other tests
+connect receivers, which turns signalling on for the whole process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent(
+    """
+    import flask
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+    from fastapi_flaskcompat import FlaskCompat
+
+    app = FastAPI()
+    compat = FlaskCompat(app)
+
+    @app.get("/")
+    def index():
+        return {"ok": True}
+
+    client = TestClient(app)
+    assert client.get("/").status_code == 200
+    assert FlaskCompat.signalling is False, "no receiver yet: nothing to check"
+
+    seen = []
+    def started(sender, **extra):
+        seen.append(("started", sender is compat))
+    def finished(sender, response, **extra):
+        seen.append(("finished", response.status_code))
+    flask.signals.request_started.connect(started)
+    flask.signals.request_finished.connect(finished)
+    assert client.get("/").status_code == 200
+    assert FlaskCompat.signalling is True
+    assert seen == [("started", True), ("finished", 200)], seen
+    print("ok")
+    """
+)
+
+
+def test_signals_start_at_the_first_receiver() -> None:
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
