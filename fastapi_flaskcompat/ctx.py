@@ -286,8 +286,12 @@ class RequestContext:
         plan = self._plan
         if plan is None:
             app = self.app
-            # Route matching only when some blueprint has hooks.
-            if app.has_blueprint_hooks:
+            # Route matching only when some blueprint has hooks, and only when the
+            # router did not already reach a route of no blueprint (FastAPI puts
+            # the route it matched in the scope; a blueprint's route sets the
+            # plan itself when it runs).
+            route = self.scope.get("route")
+            if app.has_blueprint_hooks and (route is None or getattr(route, "blueprints", None)):
                 plan = app.hook_plan(tuple(self.request.blueprints))
             else:
                 plan = app.app_plan
