@@ -45,7 +45,7 @@ ABSENT: dict[str, str] = {
 }
 
 # Set by ``fastapi_flaskcompat.signals`` when imported: until then no receiver
-# can exist. ``FlaskCompat.signalling`` turns True at the first receiver.
+# can exist. ``FlaskCompat.signalling`` is True while a receiver is connected.
 _signals: ModuleType | None = None
 
 
@@ -55,10 +55,10 @@ def activate_signals(module: ModuleType) -> None:
     _signals = module
 
 
-def start_signalling() -> None:
-    """Called by the signals module once a receiver is connected to one of
-    Flask's signals: from then on requests check for receivers and send."""
-    FlaskCompat.signalling = True
+def set_signalling(on: bool) -> None:
+    """Called by the signals module when receivers of Flask's signals come and
+    go: while any is connected, requests check for receivers and send."""
+    FlaskCompat.signalling = on
 
 
 def _signals_in_use() -> None:
@@ -90,8 +90,8 @@ class FlaskCompat(Scaffold):
     #: the Flask bridge is on; None otherwise.
     flask_context_vars: tuple[ContextVar[t.Any], ContextVar[t.Any]] | None = None
 
-    #: True once a receiver was connected to one of Flask's signals: the request
-    #: path checks this attribute before each signal, so until then it pays one read.
+    #: True while a receiver is connected to one of Flask's signals: the request
+    #: path checks this attribute before each signal, so otherwise it pays one read.
     signalling = False
 
     testing = ConfigAttribute[bool]("TESTING")

@@ -71,15 +71,16 @@ _app.activate_signals(sys.modules[__name__])
 _SIGNALS = tuple(globals()[name] for name in __all__)
 
 
-def _receiver_connected(signal: object, **kwargs: object) -> None:
-    _app.start_signalling()
+def _receivers_changed(signal: object, **kwargs: object) -> None:
+    _app.set_signalling(any(s.receivers for s in _SIGNALS))
 
 
-# Requests check for receivers only once one was connected to any of these
-# (Flask is imported by many processes that never connect one): until then a
-# request pays nothing for signals.
-if any(signal.receivers for signal in _SIGNALS):
-    _app.start_signalling()
-else:
-    for _signal in _SIGNALS:
-        _signal.receiver_connected.connect(_receiver_connected)
+# Requests check for receivers only while one is connected to any of these
+# (Flask is imported by many processes that never connect one): otherwise a
+# request pays one attribute read for signals. A weakly connected receiver
+# that is collected leaves the checks on (blinker does not announce it): only
+# slower, never a missed signal.
+for _signal in _SIGNALS:
+    _signal.receiver_connected.connect(_receivers_changed)
+    _signal.receiver_disconnected.connect(_receivers_changed)
+_receivers_changed(None)

@@ -1,6 +1,6 @@
-"""Signals cost a request nothing until a receiver exists, and a receiver
-connected at any time afterwards fires. In a fresh interpreter: other tests
-connect receivers, which turns signalling on for the whole process."""
+"""Signals cost a request nothing while no receiver is connected, and a
+receiver connected at any time fires. In a fresh interpreter: other tests
+connect receivers, which turns signalling on for the process while connected."""
 
 from __future__ import annotations
 
@@ -36,6 +36,15 @@ SCRIPT = textwrap.dedent(
     assert client.get("/").status_code == 200
     assert FlaskCompat.signalling is True
     assert seen == [("started", True), ("finished", 200)], seen
+    flask.signals.request_started.disconnect(started)
+    assert FlaskCompat.signalling is True, "request_finished still has its receiver"
+    flask.signals.request_finished.disconnect(finished)
+    assert FlaskCompat.signalling is False, "no receiver left: nothing to check"
+    assert client.get("/").status_code == 200
+    assert seen == [("started", True), ("finished", 200)], seen
+    flask.signals.request_finished.connect(finished)
+    assert client.get("/").status_code == 200
+    assert seen[-1] == ("finished", 200) and len(seen) == 3, seen
     print("ok")
     """
 )
