@@ -61,6 +61,17 @@ def set_signalling(on: bool) -> None:
     FlaskCompat.signalling = on
 
 
+def _listens(signal: t.Any, sender: object) -> bool:
+    """Whether a live receiver of ``signal`` would be called for ``sender``.
+
+    ``signal.receivers`` alone is not the answer: blinker keeps there a receiver
+    disconnected from its one sender, and one connected for another app; a
+    weakly held receiver can be gone. ``receivers_for`` skips all three."""
+    if not signal.receivers:
+        return False
+    return next(signal.receivers_for(sender), None) is not None
+
+
 def _signals_in_use() -> None:
     # Receivers connected to Flask's own signals must fire although our
     # signals module was never imported (they are the same objects).
@@ -354,18 +365,19 @@ class FlaskCompat(Scaffold):
             signal.send(self, _async_wrapper=self.ensure_sync, **kwargs)
 
     def has_receivers(self, name: str) -> bool:
-        """Whether anything listens to Flask's signal ``name``."""
-        return _signals is not None and bool(getattr(_signals, name).receivers)
+        """Whether a live receiver of Flask's signal ``name`` would be called for
+        this app."""
+        return _signals is not None and _listens(getattr(_signals, name), self)
 
     def has_teardown_receivers(self) -> bool:
         """Whether anything listens to the signals a request's pop sends
         (``request_tearing_down``, ``appcontext_tearing_down``, ``appcontext_popped``):
         without, a pop with no teardown hook has nothing to run."""
         s = _signals
-        return s is not None and bool(
-            s.request_tearing_down.receivers
-            or s.appcontext_tearing_down.receivers
-            or s.appcontext_popped.receivers
+        return s is not None and (
+            _listens(s.request_tearing_down, self)
+            or _listens(s.appcontext_tearing_down, self)
+            or _listens(s.appcontext_popped, self)
         )
 
     def ensure_sync(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]:

@@ -442,7 +442,7 @@ class RequestContext:
                 plan = self._plan or self.plan
                 # The app context this push made ends here too: one shield for both.
                 app_torn_down = app_ctx is not None and len(app_ctx._cv_tokens) == 1
-                if plan.has_teardown or app.signalling:
+                if plan.has_teardown or (app.signalling and app.has_teardown_receivers()):
                     with _teardown_guard(plan):
                         await app.do_teardown_request(exc, plan)
                         self._close()

@@ -45,6 +45,28 @@ SCRIPT = textwrap.dedent(
     flask.signals.request_finished.connect(finished)
     assert client.get("/").status_code == 200
     assert seen[-1] == ("finished", 200) and len(seen) == 3, seen
+    flask.signals.request_finished.disconnect(finished)
+
+    # blinker keeps a receiver disconnected from its one sender in `receivers`,
+    # and forgets a collected weak receiver without a word: neither may leave
+    # requests on the signal path (each costs the response being held back).
+    other = FlaskCompat(FastAPI())
+    flask.signals.request_finished.connect(finished, compat)
+    assert compat.has_receivers("request_finished")
+    assert not other.has_receivers("request_finished"), "connected for another app"
+    flask.signals.request_finished.disconnect(finished, compat)
+    assert not compat.has_receivers("request_finished"), "disconnected from its sender"
+
+    def gone(sender, **extra):
+        seen.append("gone")
+    flask.signals.request_tearing_down.connect(gone)
+    assert compat.has_teardown_receivers()
+    del gone
+    import gc
+    gc.collect()
+    assert not compat.has_teardown_receivers(), "a collected weak receiver"
+    assert client.get("/").status_code == 200
+    assert len(seen) == 3, seen
     print("ok")
     """
 )
