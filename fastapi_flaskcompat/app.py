@@ -19,7 +19,7 @@ from werkzeug.routing import BuildError
 from . import errors, hooks, responses, sessions
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
-from .globals import _cv_request
+from .globals import _request_ctx
 from .hooks import HookPlan
 from .json import DefaultJSONProvider
 from .scaffold import HookList, Scaffold
@@ -99,7 +99,7 @@ class FlaskCompat(Scaffold):
     session_interface: sessions.SessionInterface = sessions.SecureCookieSessionInterface()
     #: Flask's own (app, request) context variables, which pushes also set when
     #: the Flask bridge is on; None otherwise.
-    flask_context_vars: tuple[ContextVar[t.Any], ContextVar[t.Any]] | None = None
+    flask_context_vars: tuple[ContextVar[t.Any], ContextVar[t.Any] | None] | None = None
 
     #: True while a receiver is connected to one of Flask's signals: the request
     #: path checks this attribute before each signal, so otherwise it pays one read.
@@ -427,7 +427,7 @@ class FlaskCompat(Scaffold):
         """Flask's: the app's, then the request's blueprints' context processors,
         without overriding what the caller passed."""
         names: t.Iterable[str | None] = (None,)
-        ctx = _cv_request.get(None)
+        ctx = _request_ctx()
         if ctx is not None:
             names = (None, *reversed(ctx.request.blueprints))
         orig = context.copy()
@@ -440,7 +440,7 @@ class FlaskCompat(Scaffold):
         """Flask's answer to ``OPTIONS`` for a route without its own: 200 with ``Allow``."""
         from .routing import allowed_methods
 
-        ctx = _cv_request.get(None)
+        ctx = _request_ctx()
         rv = self.response_class()
         if ctx is not None:
             rv.allow.update(allowed_methods(ctx.scope))
@@ -565,5 +565,5 @@ for _name, _instead in ABSENT.items():
 
 
 def _request_blueprints() -> t.Sequence[str]:
-    ctx = _cv_request.get(None)
+    ctx = _request_ctx()
     return ctx.request.blueprints if ctx is not None else ()

@@ -34,7 +34,7 @@ from starlette.responses import Response as StarletteResponse
 from starlette.routing import BaseRoute
 
 from . import hooks
-from .globals import _cv_request
+from .globals import _request_ctx
 from .routing import iter_routes
 from .scaffold import Scaffold
 
@@ -119,7 +119,7 @@ class BlueprintRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def blueprint_handler(request: StarletteRequest) -> StarletteResponse:
-            ctx = _cv_request.get(None)
+            ctx = _request_ctx()
             if ctx is not None:
                 rv = await run_blueprint_phase(ctx, self)
                 if rv is not None:

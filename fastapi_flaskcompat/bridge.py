@@ -3,8 +3,8 @@
 ``FlaskCompat(app, bridge_flask=True)`` (extra ``fastapi-flaskcompat[flask]``).
 
 The mechanism is Flask's own context variables: every push of this app's
-contexts also sets ``flask.globals._cv_app`` and ``_cv_request`` to this
-library's context objects, so ``flask.g``, ``flask.request``,
+contexts also sets ``flask.globals._cv_app`` (and, for a request, Flask 3.1's
+``_cv_request``) to this library's context object, so ``flask.g``, ``flask.request``,
 ``flask.current_app`` and ``flask.session`` — Werkzeug proxies over those
 variables — resolve to this request's objects, whatever was imported when.
 Nothing of the ``flask`` module is patched: a real ``flask.Flask`` app in
@@ -72,7 +72,9 @@ def install(app: FlaskCompat) -> None:
     """Bind Flask's context variables with this app's contexts, and give the app
     Flask's classes for ``isinstance`` checks."""
     flask = _flask()
-    app.flask_context_vars = (flask.globals._cv_app, flask.globals._cv_request)
+    # Flask 3.1 has a request variable beside the app one; a Flask that merged
+    # them (as 3.2 does) has only the app one, read for ``request`` too.
+    app.flask_context_vars = (flask.globals._cv_app, getattr(flask.globals, "_cv_request", None))
     app.request_class = flask_class(app.request_class, flask.Request)
     app.response_class = flask_class(app.response_class, flask.Response)
     from . import blueprints

@@ -27,7 +27,7 @@ from types import TracebackType
 import anyio
 
 from .concurrency import is_async_callable
-from .globals import _cv_app, _cv_request
+from .globals import _cv_app, _no_req_msg, _request_ctx
 from .sessions import SecureCookieSessionInterface, may_need_saving
 
 if t.TYPE_CHECKING:
@@ -77,22 +77,36 @@ class _AppCtxGlobals:
         return object.__repr__(self)
 
 
-# A push's token is a Token, or (Token, Token) when the app also binds Flask's
-# own context variables (the bridge: ``app.flask_context_vars``).
-_Tokens = Token[t.Any] | tuple[Token[t.Any], Token[t.Any]]
+# A binding's token is a Token, or a tuple when the app also binds Flask's own
+# context variables (the bridge: ``app.flask_context_vars``).
+_Tokens = Token[t.Any] | tuple[Token[t.Any], ...]
 
 
-def _reset(var: ContextVar[t.Any], app: FlaskCompat, index: int, tokens: _Tokens) -> t.Any:
-    """Reset ``var`` (and Flask's ``app.flask_context_vars[index]``) to before the
-    push; return what was bound (for Flask's wrong-pop check)."""
-    current = var.get(None)
+def _bind(ctx: AppContext | RequestContext, request_too: bool) -> _Tokens:
+    """Make ``ctx`` the active context: our variable, and Flask's under the bridge
+    (its request variable too for a request context, as Flask 3.1 binds it)."""
+    token = _cv_app.set(ctx)
+    flask_vars = ctx.app.flask_context_vars
+    if flask_vars is None:
+        return token
+    flask_app, flask_request = flask_vars
+    if request_too and flask_request is not None:
+        return (token, flask_app.set(ctx), flask_request.set(ctx))
+    return (token, flask_app.set(ctx))
+
+
+def _unbind(ctx: AppContext | RequestContext, tokens: _Tokens) -> t.Any:
+    """Undo :func:`_bind`; return what was active (for Flask's wrong-pop check)."""
+    current = _cv_app.get(None)
     if type(tokens) is tuple:
-        _reset_var(var, tokens[0])
-        flask_vars = app.flask_context_vars
+        _reset_var(_cv_app, tokens[0])
+        flask_vars = ctx.app.flask_context_vars
         if flask_vars is not None:
-            _reset_var(flask_vars[index], tokens[1])
+            _reset_var(flask_vars[0], tokens[1])
+            if len(tokens) == 3:
+                _reset_var(t.cast(ContextVar[t.Any], flask_vars[1]), tokens[2])
     else:
-        _reset_var(var, tokens)  # type: ignore[arg-type]
+        _reset_var(_cv_app, tokens)  # type: ignore[arg-type]
     return current
 
 
@@ -117,32 +131,52 @@ def _teardown_guard(plan: HookPlan) -> t.ContextManager[t.Any]:
 
 
 class AppContext:
-    """Holds ``current_app`` and ``g``. Pushed once per request by the middleware."""
+    """Holds ``current_app`` and ``g``: for scripts, tests and code run outside a
+    request. A request needs none: its :class:`RequestContext` is its app context
+    too (one object, one variable per request, as Flask 3.2 merges them)."""
 
     # Slots are quicker to fill and read; ``__dict__`` keeps room for the
     # attributes extensions set on contexts.
-    __slots__ = ("__dict__", "__weakref__", "_cv_tokens", "app", "g")
+    __slots__ = ("__dict__", "__weakref__", "_cv_tokens", "app", "g", "request_ctx")
 
     url_adapter: t.Any = None
+    #: The request context active where this one was pushed: Flask keeps the
+    #: request visible inside ``with app.app_context():`` in a request.
+    request_ctx: RequestContext | None
 
-    def __init__(self, app: FlaskCompat) -> None:
+    def __init__(self, app: FlaskCompat, g: _AppCtxGlobals | None = None) -> None:
         self.app = app
-        self.g = app.app_ctx_globals_class()
+        self.g = app.app_ctx_globals_class() if g is None else g
+        self.request_ctx = None
         self._cv_tokens: list[_Tokens] = []
+
+    @property
+    def request(self) -> Request:
+        if self.request_ctx is None:
+            raise RuntimeError(_no_req_msg)
+        return self.request_ctx.request
+
+    @property
+    def session(self) -> t.Any:
+        if self.request_ctx is None:
+            raise RuntimeError(_no_req_msg)
+        return self.request_ctx.session
 
     def push(self) -> None:
         """Bind this context (Flask's ``push``)."""
-        # enter(), inline: this runs for every request.
-        token = _cv_app.set(self)
-        flask_vars = self.app.flask_context_vars
-        self._cv_tokens.append(token if flask_vars is None else (token, flask_vars[0].set(self)))
+        if not self._cv_tokens:
+            outer = _cv_app.get(None)
+            self.request_ctx = None if outer is None else outer.request_ctx
+        self._cv_tokens.append(_bind(self, False))
         if self.app.signalling:
             self.app.signal("appcontext_pushed")
 
     def _unbind(self) -> None:
         if not self._cv_tokens:
             raise AssertionError(f"Popped wrong app context. ({self!r} is not pushed.)")
-        current = _reset(_cv_app, self.app, 0, self._cv_tokens.pop())
+        current = _unbind(self, self._cv_tokens.pop())
+        if not self._cv_tokens:
+            self.request_ctx = None
         if current is not self:
             raise AssertionError(f"Popped wrong app context. ({current!r} instead of {self!r})")
         if self.app.signalling:
@@ -168,12 +202,10 @@ class AppContext:
 
     def enter(self) -> _Tokens:
         """Bind without push semantics (no teardown on :meth:`exit`)."""
-        token = _cv_app.set(self)
-        flask_vars = self.app.flask_context_vars
-        return token if flask_vars is None else (token, flask_vars[0].set(self))
+        return _bind(self, False)
 
     def exit(self, tokens: _Tokens) -> None:
-        _reset(_cv_app, self.app, 0, tokens)
+        _unbind(self, tokens)
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -198,7 +230,12 @@ class AppContext:
 
 
 class RequestContext:
-    """Holds the request (built on first use), ``session`` and per-request callbacks."""
+    """One request: the request (built on first use), ``session``, the
+    per-request callbacks, and its app context's ``current_app`` and ``g``.
+
+    Pushed alone where no app context of its app is active, it is the app
+    context too (its outermost pop runs ``teardown_appcontext``); pushed
+    inside one, it shares that context's ``g``, as Flask reuses it."""
 
     # Slots are quicker to fill and read; ``__dict__`` keeps room for the
     # attributes extensions set on contexts (Flask-Limiter does).
@@ -208,12 +245,13 @@ class RequestContext:
         "_after_request_functions",
         "_copied",
         "_cv_tokens",
+        "_owns_app_context",
         "_plan",
         "_request",
         "_session",
         "app",
-        "app_ctx",
         "blueprint_phase_done",
+        "g",
         "receive",
         "scope",
     )
@@ -222,8 +260,8 @@ class RequestContext:
     _session: t.Any
     _plan: HookPlan | None
     _copied: bool
-    #: The app context this one was pushed in (None until pushed).
-    app_ctx: AppContext | None
+    #: ``g``: the request's own, or that of the app context it was pushed in.
+    g: _AppCtxGlobals
     url_adapter: t.Any = None
     #: Flashed messages, loaded from the session on first use (Flask's attribute).
     flashes: list[tuple[str, str]] | None = None
@@ -242,13 +280,18 @@ class RequestContext:
         self._request = request
         self._session = session
         self._copied = False
-        self.app_ctx = None
         #: Set once the blueprints' before phase ran (by the route, or the middleware).
         self.blueprint_phase_done = False
         self._plan = None if app.has_blueprint_hooks else app.app_plan
         # A list, as Flask's: extensions append to it directly.
         self._after_request_functions: list[Callable[[t.Any], t.Any]] = []
-        self._cv_tokens: list[tuple[_Tokens, AppContext | None]] = []
+        self._cv_tokens: list[_Tokens] = []
+        self._owns_app_context = False
+
+    @property
+    def request_ctx(self) -> RequestContext:
+        """This context (an :class:`AppContext` names the request it runs in)."""
+        return self
 
     @property
     def request(self) -> Request:
@@ -332,51 +375,49 @@ class RequestContext:
         copy._plan = self._plan
         return copy
 
+    def as_app_context(self) -> AppContext:
+        """An app context with this request's app and ``g`` and no request, to
+        enter elsewhere (``copy_current_app_context``); never torn down."""
+        return AppContext(self.app, self.g)
+
     # -- binding -----------------------------------------------------------
 
     def push(self) -> None:
-        """Bind this context, and a new app context unless this app's is active."""
-        # Runs for every request: AppContext.push and the binding are inlined.
+        """Bind this context; its ``g`` is that of the active app context of the
+        same app, or a new one (then this context is the app context too)."""
+        # Runs for every request: kept to one variable set and no call but g's.
         app = self.app
-        flask_vars = app.flask_context_vars
-        app_ctx: AppContext | None = _cv_app.get(None)
-        created = app_ctx is None or app_ctx.app is not app
-        if created:
-            app_ctx = AppContext(app)
-            app_token = _cv_app.set(app_ctx)
-            app_ctx._cv_tokens.append(
-                app_token if flask_vars is None else (app_token, flask_vars[0].set(app_ctx))
-            )
-            if app.signalling:
-                app.signal("appcontext_pushed")
-        token = _cv_request.set(self)
-        tokens = token if flask_vars is None else (token, flask_vars[1].set(self))
-        self._cv_tokens.append((tokens, app_ctx if created else None))
-        self.app_ctx = app_ctx
-
-    def _bind(self) -> _Tokens:
-        token = _cv_request.set(self)
-        flask_vars = self.app.flask_context_vars
-        return token if flask_vars is None else (token, flask_vars[1].set(self))
+        if not self._cv_tokens:
+            outer = _cv_app.get(None)
+            if outer is not None and outer.app is app:
+                self.g = outer.g
+                self._owns_app_context = False
+            else:
+                self.g = app.app_ctx_globals_class()
+                self._owns_app_context = True
+                if app.signalling:
+                    app.signal("appcontext_pushed")
+        if app.flask_context_vars is None:
+            self._cv_tokens.append(_cv_app.set(self))
+        else:
+            self._cv_tokens.append(_bind(self, True))
 
     def _runs_teardown(self) -> bool:
         # A copy that shares the request's app context (a task, anyio.to_thread)
         # shares its `g`: tearing down there would close the request's resources.
-        return len(self._cv_tokens) == 1 and (not self._copied or self._cv_tokens[0][1] is not None)
+        return len(self._cv_tokens) == 1 and (not self._copied or self._owns_app_context)
 
-    def _unbind(self) -> AppContext | None:
+    def _owns_teardown_of_app(self) -> bool:
+        return self._owns_app_context and len(self._cv_tokens) == 1
+
+    def _unbind(self, app_ends: bool) -> None:
         if not self._cv_tokens:
             raise AssertionError(f"Popped wrong request context. ({self!r} is not pushed.)")
-        tokens, app_ctx = self._cv_tokens.pop()
-        if not self._cv_tokens:
-            # Flask's layout: a popped request context holds no app context.
-            self.app_ctx = None
-        current = _reset(_cv_request, self.app, 1, tokens)
+        current = _unbind(self, self._cv_tokens.pop())
         if current is not self:
-            if app_ctx is not None:
-                app_ctx._unbind()
             raise AssertionError(f"Popped wrong request context. ({current!r} instead of {self!r})")
-        return app_ctx
+        if app_ends and self.app.signalling:
+            self.app.signal("appcontext_popped")
 
     def _close(self) -> None:
         if self._request is not None:
@@ -386,46 +427,37 @@ class RequestContext:
         """Unbind; the outermost pop runs the teardown hooks (sync path, for ``with``)."""
         if exc is _sentinel:
             exc = None
-        clear = self._runs_teardown()
+        app_ends = self._owns_teardown_of_app()
         try:
-            if clear:
-                self.app.do_teardown_request_sync(exc, self.plan)
-                self._close()
+            if self._runs_teardown():
+                try:
+                    self.app.do_teardown_request_sync(exc, self.plan)
+                    self._close()
+                finally:
+                    if app_ends:
+                        self.app.do_teardown_appcontext_sync(exc)
         finally:
-            app_ctx = self._unbind()
-            if app_ctx is not None:
-                app_ctx.pop(exc)
+            self._unbind(app_ends)
 
     def pop_if_idle(self) -> bool:
         """Pop, if the outermost pop has nothing to run (no teardown hook, no signal
         anyone receives): the common request, without a coroutine. False otherwise,
         and nothing is done: use :meth:`async_pop`."""
-        pushes = self._cv_tokens
-        app = self.app
-        if len(pushes) != 1 or self._copied:
+        tokens = self._cv_tokens
+        if len(tokens) != 1 or self._copied:
             return False
-        # Signals loaded (wherever Flask is imported) but unheard cost nothing here.
+        app = self.app
         if app.signalling and app.has_teardown_receivers():
             return False
-        if (self._plan or self.plan).has_teardown or _cv_request.get(None) is not self:
-            return False
-        tokens, app_ctx = pushes[0]
-        if app_ctx is not None and (
-            len(app_ctx._cv_tokens) != 1 or _cv_app.get(None) is not app_ctx
-        ):
+        if (self._plan or self.plan).has_teardown or _cv_app.get(None) is not self:
             return False
         if self._request is not None:
             self._request.close()
-        pushes.pop()
-        self.app_ctx = None
-        if type(tokens) is tuple:  # the bridge's: Flask's variables too
-            _reset(_cv_request, app, 1, tokens)
-            if app_ctx is not None:
-                _reset(_cv_app, app, 0, app_ctx._cv_tokens.pop())
-            return True
-        _cv_request.reset(tokens)  # type: ignore[arg-type]
-        if app_ctx is not None:
-            _cv_app.reset(app_ctx._cv_tokens.pop())  # type: ignore[arg-type]
+        token = tokens.pop()
+        if type(token) is tuple:  # the bridge's: Flask's variables too
+            _unbind(self, token)
+        else:
+            _cv_app.reset(token)  # type: ignore[arg-type]
         return True
 
     async def async_pop(self, exc: BaseException | None = None) -> None:
@@ -433,30 +465,21 @@ class RequestContext:
         ``teardown_appcontext``, shielded by the one rule, even when the
         request is cancelled before or during them."""
         app = self.app
-        pushes = self._cv_tokens
-        app_ctx = pushes[-1][1] if pushes else None
-        app_torn_down = False
+        app_ends = self._owns_teardown_of_app()
         try:
-            # self._runs_teardown(), inline: this runs for every request.
-            if len(pushes) == 1 and (not self._copied or app_ctx is not None):
+            if self._runs_teardown():
                 plan = self._plan or self.plan
-                # The app context this push made ends here too: one shield for both.
-                app_torn_down = app_ctx is not None and len(app_ctx._cv_tokens) == 1
                 if plan.has_teardown or (app.signalling and app.has_teardown_receivers()):
+                    # One shield for both phases.
                     with _teardown_guard(plan):
                         await app.do_teardown_request(exc, plan)
                         self._close()
-                        if app_torn_down:
+                        if app_ends:
                             await app.do_teardown_appcontext(exc, plan)
                 elif self._request is not None:
                     self._request.close()  # nothing to run: no coroutine, no shield
         finally:
-            app_ctx = self._unbind()
-            if app_ctx is not None:
-                if app_torn_down:
-                    app_ctx._unbind()
-                else:
-                    await app_ctx.async_pop(exc)
+            self._unbind(app_ends)
 
     async def async_pop_cancelled(self, wait: float | None) -> None:
         """``async_pop`` for a request that asyncio cancelled natively
@@ -469,8 +492,7 @@ class RequestContext:
         this task waits for it through every further cancel, and unbinds (in
         the context that bound). The caller re-raises the cancellation. Not
         the per-request path (a task costs ~10 us): :meth:`async_pop` is."""
-        app_ctx = self._cv_tokens[-1][1] if self._cv_tokens else None
-        owns_app_ctx = app_ctx is not None and len(app_ctx._cv_tokens) == 1
+        app_ends = self._owns_teardown_of_app()
         try:
             if self._runs_teardown():
 
@@ -481,7 +503,7 @@ class RequestContext:
                     with _teardown_guard(plan):
                         await self.app.do_teardown_request(None, plan)
                         self._close()
-                        if owns_app_ctx:
+                        if app_ends:
                             await self.app.do_teardown_appcontext(None, plan)
 
                 task = asyncio.ensure_future(teardown())
@@ -495,26 +517,15 @@ class RequestContext:
                         except asyncio.CancelledError:
                             if task.done():
                                 raise  # the teardown task itself was cancelled
-            else:
-                owns_app_ctx = False
         finally:
-            app_ctx = self._unbind()
-            if app_ctx is not None:
-                if owns_app_ctx:
-                    app_ctx._unbind()
-                else:
-                    await app_ctx.async_pop(None)
+            self._unbind(app_ends)
 
-    def enter(self, app_ctx: AppContext | None = None) -> tuple[_Tokens | None, _Tokens]:
-        """Bind this context and its app context (or ``app_ctx``), without push semantics."""
-        app_ctx = app_ctx or self.app_ctx
-        return (app_ctx.enter() if app_ctx is not None else None), self._bind()
+    def enter(self) -> _Tokens:
+        """Bind this context (its ``g`` included), without push semantics."""
+        return _bind(self, True)
 
-    def exit(self, tokens: tuple[_Tokens | None, _Tokens]) -> None:
-        app_tokens, request_tokens = tokens
-        _reset(_cv_request, self.app, 1, request_tokens)
-        if app_tokens is not None:
-            _reset(_cv_app, self.app, 0, app_tokens)
+    def exit(self, tokens: _Tokens) -> None:
+        _unbind(self, tokens)
 
     def __enter__(self) -> RequestContext:
         self.push()
@@ -546,7 +557,7 @@ def _request_threads_running(ctx: RequestContext) -> bool:
 
     anyio's ``WorkerThread.run`` calls each function as ``context.run(func)``,
     ``context`` being a local of that frame, at the bottom of the thread's
-    stack: the request's context object is ``context.get(_cv_request)`` (or a
+    stack: the request's context object is ``context.get(_cv_app)`` (or a
     copy of it, for the same scope). This reads anyio's private layout; if it
     changes, nothing is found and nobody waits (the old behaviour).
     """
@@ -560,7 +571,7 @@ def _request_threads_running(ctx: RequestContext) -> bool:
             if code.co_name == "run" and "context" in code.co_varnames:
                 context = f.f_locals.get("context")
                 if isinstance(context, Context):
-                    held = context.get(_cv_request)
+                    held = context.get(_cv_app)
                     if held is ctx or getattr(held, "scope", None) is ctx.scope:
                         return True
             f = f.f_back
@@ -583,7 +594,8 @@ async def _wait_for_request_threads(ctx: RequestContext, wait: float | None) -> 
 
 def has_request_context() -> bool:
     """True inside a request (or a ``test_request_context``)."""
-    return _cv_request.get(None) is not None
+    ctx = _cv_app.get(None)
+    return ctx is not None and ctx.request_ctx is not None
 
 
 def has_app_context() -> bool:
@@ -593,7 +605,7 @@ def has_app_context() -> bool:
 
 def after_this_request(f: F) -> F:
     """Run ``f(response)`` after this request, before the app's after_request hooks."""
-    ctx = _cv_request.get(None)
+    ctx = _request_ctx()
     if ctx is None:
         raise RuntimeError(
             "'after_this_request' can only be used when a request"
@@ -611,7 +623,7 @@ def copy_current_request_context(f: F) -> F:
     has it (tasks, ``anyio.to_thread``). Combine with
     ``copy_current_app_context`` to carry ``g`` into a plain thread.
     """
-    ctx = _cv_request.get(None)
+    ctx = _request_ctx()
     if ctx is None:
         raise RuntimeError(
             "'copy_current_request_context' can only be used when a"
@@ -627,7 +639,9 @@ def copy_current_app_context(f: F) -> F:
         raise RuntimeError(
             "'copy_current_app_context' can only be used when an application context is active."
         )
-    return _wrap_in_context(f, lambda: _Entered(ctx))
+    # In a request: its app and `g`, not the request (Flask's app context has none).
+    app_ctx = ctx if isinstance(ctx, AppContext) else ctx.as_app_context()
+    return _wrap_in_context(f, lambda: _Entered(app_ctx))
 
 
 class _Entered:

@@ -48,7 +48,7 @@ from werkzeug.routing import RoutingException
 
 from . import routing
 from .concurrency import call
-from .globals import _cv_request
+from .globals import _request_ctx
 from .scaffold import exception_class_and_code
 from .wrappers import Response
 
@@ -168,7 +168,7 @@ def _find_error_handler(
 
 def _blueprints() -> t.Sequence[str]:
     # The request's, whether or not the router ran yet (Flask matches at push).
-    ctx = _cv_request.get(None)
+    ctx = _request_ctx()
     return ctx.request.blueprints if ctx is not None else ()
 
 
@@ -201,7 +201,7 @@ async def handle_user_exception(app: FlaskCompat, exc: Exception) -> t.Any:
                 raise NotHandled()
             return await call(handler, exc)
     elif isinstance(exc, StarletteHTTPException) and app.error_handler_spec:
-        ctx = _cv_request.get(None)
+        ctx = _request_ctx()
         flask_exc = as_werkzeug(exc, ctx.request.scope if ctx is not None else None)
         if not trap_http_exception(app, flask_exc):
             handler = find_error_handler(app, flask_exc, _blueprints())
@@ -364,7 +364,7 @@ def _mark(wrapper: Handler, handler: Handler) -> Handler:
 
 def _flask_first(compat: FlaskCompat, handler: Handler) -> Handler:
     async def flask_first(conn: HTTPConnection, exc: Exception) -> t.Any:
-        ctx = _cv_request.get(None)
+        ctx = _request_ctx()
         if conn.scope["type"] != "http" or ctx is None or ctx.app is not compat:
             return await call(handler, conn, exc)
         return await respond(compat, t.cast(StarletteRequest, conn), exc, handler)

@@ -1,6 +1,6 @@
 """The context variables and the proxies legacy code imports.
 
-One ``ContextVar`` per context kind, each holding a mutable context object:
+One ``ContextVar``, holding the active context object (mutable):
 FastAPI runs sync code in a *copy* of the context, so a ``ContextVar.set()``
 made there is lost, while a change to the shared object is seen by the
 whole request.
@@ -34,8 +34,17 @@ an active HTTP request. Consult the documentation on testing for
 information about how to avoid this problem.\
 """
 
-_cv_app: ContextVar[AppContext] = ContextVar("fastapi_flaskcompat.app_ctx")
-_cv_request: ContextVar[RequestContext] = ContextVar("fastapi_flaskcompat.request_ctx")
+# One variable for both context kinds: a request's RequestContext is its app
+# context too, so a request sets one variable (Flask 3.2 merges them the same way).
+_cv_app: ContextVar[AppContext | RequestContext] = ContextVar("fastapi_flaskcompat.ctx")
+
+
+def _request_ctx() -> RequestContext | None:
+    """The active request context, or None (an app context names the request it
+    was pushed in, if any)."""
+    ctx = _cv_app.get(None)
+    return None if ctx is None else ctx.request_ctx
+
 
 g: _AppCtxGlobals = make_g_proxy(
     _cv_app, _no_app_msg, "A namespace for data during an application context."
@@ -44,8 +53,6 @@ current_app: FlaskCompat = make_proxy(
     _cv_app, "app", _no_app_msg, "current_app", "The FlaskCompat of the active app context."
 )
 request: Request = make_proxy(
-    _cv_request, "request", _no_req_msg, "request", "The request being handled."
+    _cv_app, "request", _no_req_msg, "request", "The request being handled."
 )
-session: Any = make_proxy(
-    _cv_request, "session", _no_req_msg, "session", "The request's session dict."
-)
+session: Any = make_proxy(_cv_app, "session", _no_req_msg, "session", "The request's session dict.")

@@ -12,8 +12,8 @@ from starlette.routing import BaseRoute, Mount, NoMatchFound
 from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.routing import BuildError
 
-from .ctx import AppContext, RequestContext
-from .globals import _cv_app, _cv_request, _no_app_msg, _no_req_msg, current_app
+from .ctx import RequestContext
+from .globals import _cv_app, _no_app_msg, _no_req_msg, _request_ctx, current_app
 from .routing import iter_routes
 
 
@@ -53,7 +53,7 @@ def url_for(
     app_ctx = _cv_app.get(None)
     if app_ctx is None:
         raise RuntimeError(_no_app_msg)
-    req_ctx = _cv_request.get(None)
+    req_ctx = _request_ctx()
     config = app_ctx.app.config
     # Flask: relative inside a request (unless a scheme is given), absolute
     # outside one, where SERVER_NAME is required.
@@ -149,27 +149,24 @@ def stream_with_context(
             return stream_with_context(func(*args, **kwargs))
 
         return decorator
-    req_ctx = _cv_request.get(None)
+    req_ctx = _request_ctx()
     if req_ctx is None:
         raise RuntimeError(
             "'stream_with_context' can only be used when a request"
             " context is active, such as in a view function."
         )
-    # The app context now: the generator may run after the request was popped.
-    app_ctx = req_ctx.app_ctx
+    # The context carries `g` too: the generator may run after the request was popped.
     if hasattr(generator_or_function, "__anext__"):
-        return _async_stream(generator_or_function, req_ctx, app_ctx)
-    return _sync_stream(iter(generator_or_function), req_ctx, app_ctx)
+        return _async_stream(generator_or_function, req_ctx)
+    return _sync_stream(iter(generator_or_function), req_ctx)
 
 
-def _sync_stream(
-    gen: Iterator[t.Any], ctx: RequestContext, app_ctx: AppContext | None
-) -> Iterator[t.Any]:
+def _sync_stream(gen: Iterator[t.Any], ctx: RequestContext) -> Iterator[t.Any]:
     # Each step binds the context where it runs: Starlette may run every
     # next() in a different worker thread.
     try:
         while True:
-            tokens = ctx.enter(app_ctx)
+            tokens = ctx.enter()
             try:
                 item = next(gen)
             except StopIteration:
@@ -180,19 +177,17 @@ def _sync_stream(
     finally:
         close = getattr(gen, "close", None)
         if close is not None:
-            tokens = ctx.enter(app_ctx)
+            tokens = ctx.enter()
             try:
                 close()
             finally:
                 ctx.exit(tokens)
 
 
-async def _async_stream(
-    gen: AsyncIterator[t.Any], ctx: RequestContext, app_ctx: AppContext | None
-) -> AsyncIterator[t.Any]:
+async def _async_stream(gen: AsyncIterator[t.Any], ctx: RequestContext) -> AsyncIterator[t.Any]:
     try:
         while True:
-            tokens = ctx.enter(app_ctx)
+            tokens = ctx.enter()
             try:
                 item = await gen.__anext__()
             except StopAsyncIteration:
@@ -203,7 +198,7 @@ async def _async_stream(
     finally:
         aclose = getattr(gen, "aclose", None)
         if aclose is not None:
-            tokens = ctx.enter(app_ctx)
+            tokens = ctx.enter()
             try:
                 await aclose()
             finally:
@@ -228,7 +223,7 @@ def get_flashed_messages(
     """Flask's ``get_flashed_messages``: the messages flashed so far, once per request."""
     from .globals import session
 
-    ctx = _cv_request.get(None)
+    ctx = _request_ctx()
     if ctx is None:
         raise RuntimeError(_no_req_msg)
     flashes = ctx.flashes

@@ -45,7 +45,12 @@ def make_proxy(
             raise RuntimeError(message) from None
 
     def _bound() -> bool:
-        return var.get(None) is not None
+        try:
+            getattr(var.get(), attribute)
+        except (LookupError, RuntimeError):
+            # RuntimeError: an app context with no request, for ``request``.
+            return False
+        return True
 
     class ContextProxy:
         __slots__ = ()
@@ -59,6 +64,11 @@ def make_proxy(
                     # isinstance() outside a context answers False, as Werkzeug's proxy.
                     return ContextProxy
                 raise RuntimeError(message) from None
+            except RuntimeError:
+                # ``request`` in an app context with no request: its own message.
+                if key == "__class__":
+                    return ContextProxy
+                raise
             try:
                 return getattr(obj, key)
             except AttributeError:

@@ -19,7 +19,7 @@ from . import errors, hooks, routing
 from .blueprints import BlueprintRoute, run_blueprint_phase
 from .body import open_body
 from .ctx import RequestContext
-from .globals import _cv_request
+from .globals import _cv_app
 from .wrappers import Response
 
 if t.TYPE_CHECKING:
@@ -306,7 +306,7 @@ class _Responder:
         ctx = self.ctx
         # Every middleware's hooks run in its own contexts: a mounted app's
         # FlaskCompat has its own bound while it sends through ours.
-        tokens = ctx.enter() if _cv_request.get(None) is not ctx else None
+        tokens = ctx.enter() if _cv_app.get(None) is not ctx else None
         try:
             return await ctx.app.process_response(response, ctx)
         except Exception as exc:

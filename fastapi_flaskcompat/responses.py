@@ -17,7 +17,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from .globals import _cv_request
+from .globals import _request_ctx
 from .wrappers import Response
 
 if t.TYPE_CHECKING:
@@ -44,7 +44,7 @@ def make_response(app: FlaskCompat, rv: t.Any) -> Response:
                 " (body, status), or (body, headers)."
             )
     if rv is None:
-        ctx = _cv_request.get(None)
+        ctx = _request_ctx()
         endpoint = ctx.request.endpoint if ctx is not None else None
         raise TypeError(
             f"The view function for {endpoint!r} did not"
@@ -102,5 +102,5 @@ def _is_iterator(rv: t.Any) -> bool:
 
 
 def _environ() -> dict[str, t.Any] | None:
-    ctx = _cv_request.get(None)
+    ctx = _request_ctx()
     return ctx.request.environ if ctx is not None else None

@@ -17,7 +17,7 @@ import os
 import typing as t
 from collections.abc import Callable, Iterator
 
-from .globals import _cv_app, _cv_request, current_app, g, request, session
+from .globals import _cv_app, _request_ctx, current_app, g, request, session
 
 if t.TYPE_CHECKING:
     import jinja2
@@ -40,7 +40,7 @@ def default_template_context() -> dict[str, t.Any]:
     context: dict[str, t.Any] = {}
     if _cv_app.get(None) is not None:
         context["g"] = g
-    if _cv_request.get(None) is not None:
+    if _request_ctx() is not None:
         context["request"] = request
         context["session"] = session
     return context

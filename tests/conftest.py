@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_flaskcompat.ctx import AppContext, RequestContext
-from fastapi_flaskcompat.globals import _cv_app, _cv_request
+from fastapi_flaskcompat.globals import _cv_app
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -37,7 +37,7 @@ def no_context_left_pushed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setattr(cls, "push", push)
     yield
     left = [ctx for ctx in list(pushed) if ctx._cv_tokens]
-    bound = [ctx for ctx in (_cv_app.get(None), _cv_request.get(None)) if ctx is not None]
+    bound = [ctx for ctx in (_cv_app.get(None),) if ctx is not None]
     assert not left and not bound, f"contexts left pushed: {left}, bound: {bound}"
 
 

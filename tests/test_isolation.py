@@ -283,13 +283,15 @@ async def test_a_missing_reset_would_show_in_the_callers_task() -> None:
     """ASGITransport runs the app in the caller's task, so the after-request
     ``has_request_context()`` check above does catch a middleware that forgets
     to reset its ContextVar."""
-    from fastapi_flaskcompat.globals import _cv_request
+    from fastapi_flaskcompat.globals import _cv_app
 
     app = FastAPI()
     compat = FlaskCompat(app)
 
     async def leaky(scope: t.Any, receive: t.Any, send: t.Any) -> None:
-        _cv_request.set(compat.test_request_context("/leak"))  # never reset
+        leaked = compat.test_request_context("/leak")
+        leaked.g = compat.app_ctx_globals_class()  # what a push gives it
+        _cv_app.set(leaked)  # never reset
         await app(scope, receive, send)
 
     seen: list[bool] = []
