@@ -352,3 +352,27 @@ def test_popping_a_context_never_pushed_is_a_clear_error(kind: str) -> None:
     ctx = app.app_context() if kind == "app" else app.test_request_context()
     with pytest.raises(AssertionError, match=f"Popped wrong {kind} context.*is not pushed"):
         ctx.pop()
+
+
+def test_an_app_context_pushed_inside_a_request() -> None:
+    """A request is its app context too; ``with app.app_context():`` inside it
+    still gives a new ``g`` and keeps the request visible, as in Flask 3.1."""
+    results = []
+    for api, app in both_apps():
+        trace: list[t.Any] = []
+        with app.test_request_context("/r?x=1"):
+            api.g.v = "request"
+            with app.app_context():
+                trace.append((where(api), api.request.args["x"], api.g.get("v"), bool(api.request)))
+                api.g.v = "inner"
+            trace.append((where(api), api.g.get("v")))
+        with app.app_context():
+            # No request: the proxy is falsy and not an instance of anything it wraps.
+            trace.append((where(api), bool(api.request), isinstance(api.request, dict)))
+            trace.append(exc_info(lambda api=api: api.request.path))
+        results.append(trace)
+    assert results[0] == results[1]
+    assert results[0][:2] == [
+        ((True, True, "parity"), "1", None, True),
+        ((True, True, "parity"), "request"),
+    ]
