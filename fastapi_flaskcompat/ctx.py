@@ -20,7 +20,7 @@ import threading
 import time
 import typing as t
 from collections.abc import Callable, Iterator
-from contextvars import Context, ContextVar, Token
+from contextvars import Context, Token
 from functools import update_wrapper
 from types import TracebackType
 
@@ -82,7 +82,7 @@ class _AppCtxGlobals:
 _Tokens = Token[t.Any] | tuple[Token[t.Any], ...]
 
 
-def _bind(ctx: AppContext | RequestContext, request_too: bool) -> _Tokens:
+def _set_vars(ctx: AppContext | RequestContext, request_too: bool) -> _Tokens:
     """Make ``ctx`` the active context: our variable, and Flask's under the bridge
     (its request variable too for a request context, as Flask 3.1 binds it)."""
     token = _cv_app.set(ctx)
@@ -95,30 +95,29 @@ def _bind(ctx: AppContext | RequestContext, request_too: bool) -> _Tokens:
     return (token, flask_app.set(ctx))
 
 
-def _unbind(ctx: AppContext | RequestContext, tokens: _Tokens) -> t.Any:
-    """Undo :func:`_bind`; return what was active (for Flask's wrong-pop check)."""
+def _reset_vars(tokens: _Tokens) -> t.Any:
+    """Undo :func:`_set_vars`; return what was active (for Flask's wrong-pop check)."""
     current = _cv_app.get(None)
-    if type(tokens) is tuple:
-        _reset_var(_cv_app, tokens[0])
-        flask_vars = ctx.app.flask_context_vars
-        if flask_vars is not None:
-            _reset_var(flask_vars[0], tokens[1])
-            if len(tokens) == 3:
-                _reset_var(t.cast(ContextVar[t.Any], flask_vars[1]), tokens[2])
-    else:
-        _reset_var(_cv_app, tokens)  # type: ignore[arg-type]
+    if type(tokens) is not tuple:
+        try:
+            _cv_app.reset(tokens)  # type: ignore[arg-type]
+        except ValueError:
+            _restore(tokens)  # type: ignore[arg-type]
+        return current
+    for token in tokens:  # the bridge's: Flask's variables too
+        try:
+            token.var.reset(token)
+        except ValueError:
+            _restore(token)
     return current
 
 
-def _reset_var(var: ContextVar[t.Any], token: Token[t.Any]) -> None:
-    try:
-        var.reset(token)
-    except ValueError:
-        # Pushed in another thread's copy of the context (Flask's own
-        # stream_with_context, its generator stepped in Starlette's worker
-        # threads): restore the value from before in this one.
-        if token.old_value is not Token.MISSING:
-            var.set(token.old_value)
+def _restore(token: Token[t.Any]) -> None:
+    # Bound in another thread's copy of the context (Flask's own
+    # stream_with_context, its generator stepped in Starlette's worker
+    # threads): restore the value from before in this one.
+    if token.old_value is not Token.MISSING:
+        token.var.set(token.old_value)
 
 
 def _teardown_guard(plan: HookPlan) -> t.ContextManager[t.Any]:
@@ -167,14 +166,14 @@ class AppContext:
         if not self._cv_tokens:
             outer = _cv_app.get(None)
             self.request_ctx = None if outer is None else outer.request_ctx
-        self._cv_tokens.append(_bind(self, False))
+        self._cv_tokens.append(_set_vars(self, False))
         if self.app.signalling:
             self.app.signal("appcontext_pushed")
 
     def _unbind(self) -> None:
         if not self._cv_tokens:
             raise AssertionError(f"Popped wrong app context. ({self!r} is not pushed.)")
-        current = _unbind(self, self._cv_tokens.pop())
+        current = _reset_vars(self._cv_tokens.pop())
         if not self._cv_tokens:
             self.request_ctx = None
         if current is not self:
@@ -202,10 +201,10 @@ class AppContext:
 
     def enter(self) -> _Tokens:
         """Bind without push semantics (no teardown on :meth:`exit`)."""
-        return _bind(self, False)
+        return _set_vars(self, False)
 
     def exit(self, tokens: _Tokens) -> None:
-        _unbind(self, tokens)
+        _reset_vars(tokens)
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -397,10 +396,15 @@ class RequestContext:
                 self._owns_app_context = True
                 if app.signalling:
                     app.signal("appcontext_pushed")
-        if app.flask_context_vars is None:
+        flask_vars = app.flask_context_vars
+        if flask_vars is None:
             self._cv_tokens.append(_cv_app.set(self))
+        elif flask_vars[1] is not None:  # the bridge on Flask 3.1: _set_vars, inline
+            self._cv_tokens.append(
+                (_cv_app.set(self), flask_vars[0].set(self), flask_vars[1].set(self))
+            )
         else:
-            self._cv_tokens.append(_bind(self, True))
+            self._cv_tokens.append(_set_vars(self, True))
 
     def _runs_teardown(self) -> bool:
         # A copy that shares the request's app context (a task, anyio.to_thread)
@@ -413,7 +417,7 @@ class RequestContext:
     def _unbind(self, app_ends: bool) -> None:
         if not self._cv_tokens:
             raise AssertionError(f"Popped wrong request context. ({self!r} is not pushed.)")
-        current = _unbind(self, self._cv_tokens.pop())
+        current = _reset_vars(self._cv_tokens.pop())
         if current is not self:
             raise AssertionError(f"Popped wrong request context. ({current!r} instead of {self!r})")
         if app_ends and self.app.signalling:
@@ -454,8 +458,9 @@ class RequestContext:
         if self._request is not None:
             self._request.close()
         token = tokens.pop()
-        if type(token) is tuple:  # the bridge's: Flask's variables too
-            _unbind(self, token)
+        if type(token) is tuple:  # the bridge's: Flask's variables too, all bound here
+            for each in token:
+                each.var.reset(each)
         else:
             _cv_app.reset(token)  # type: ignore[arg-type]
         return True
@@ -522,10 +527,10 @@ class RequestContext:
 
     def enter(self) -> _Tokens:
         """Bind this context (its ``g`` included), without push semantics."""
-        return _bind(self, True)
+        return _set_vars(self, True)
 
     def exit(self, tokens: _Tokens) -> None:
-        _unbind(self, tokens)
+        _reset_vars(tokens)
 
     def __enter__(self) -> RequestContext:
         self.push()
