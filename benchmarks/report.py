@@ -493,6 +493,12 @@ def render(r: Results) -> str:
         "the report gives their median. Micro numbers are `timeit` loops inside a live "
         "context, with the empty loop's cost removed, also shuffled per round.\n"
     )
+    w(
+        "Wall-clock rounds on a shared machine swing widely; `python -m benchmarks.instructions` "
+        "(needs valgrind) gives the target rows' per-request cost in CPU instructions, which "
+        "do not: a steadier view of the same ratios, not a replacement (cache misses are not "
+        "in it).\n"
+    )
     if r.per_request:
         _per_request(r, w)
     if r.micro:

@@ -242,7 +242,6 @@ class RequestContext:
         "__dict__",
         "__weakref__",
         "_after_request_functions",
-        "_copied",
         "_cv_tokens",
         "_owns_app_context",
         "_plan",
@@ -258,7 +257,8 @@ class RequestContext:
     _request: Request | None
     _session: t.Any
     _plan: HookPlan | None
-    _copied: bool
+    #: True for a copy (``copy_current_request_context``); a class default, rarely set.
+    _copied = False
     #: ``g``: the request's own, or that of the app context it was pushed in.
     g: _AppCtxGlobals
     url_adapter: t.Any = None
@@ -278,7 +278,6 @@ class RequestContext:
         self.receive = receive
         self._request = request
         self._session = session
-        self._copied = False
         #: Set once the blueprints' before phase ran (by the route, or the middleware).
         self.blueprint_phase_done = False
         self._plan = None if app.has_blueprint_hooks else app.app_plan

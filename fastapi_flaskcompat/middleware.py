@@ -60,8 +60,8 @@ class FlaskCompatMiddleware:
         # The request context, which also wraps `send` (one object per request).
         ctx = _Responder(compat, scope, receive)
         ctx.send_downstream = send
-        ctx.pending = ctx.finalize_error = None
-        ctx.started = ctx.discard = ctx.from_error_handler = False
+        ctx.pending = None
+        ctx.started = False
         ctx.push()
         error: Exception | None = None
         cancelled = False
@@ -233,25 +233,20 @@ class _Responder(RequestContext):
     """The request context the middleware pushes, which also wraps ``send`` to run
     after_request hooks once the response is known. One object, not two: each
     costs ~3.5k instructions to make, on every request. The middleware fills
-    the slots below before the push."""
+    its slots before the push."""
 
-    __slots__ = (
-        "discard",
-        "finalize_error",
-        "from_error_handler",
-        "pending",
-        "send_downstream",
-        "started",
-    )
+    __slots__ = ("pending", "send_downstream", "started")
 
     send_downstream: Send
     pending: Message | None
     started: bool
+    # Rarely set, so class defaults: a slot would cost every request a store.
     #: Set when a hook replaced a streamed response: the app's body is dropped.
-    discard: bool
-    from_error_handler: bool
+    discard = False
+    #: Set on the 500 path (after_request errors are then logged).
+    from_error_handler = False
     #: An error raised by after_request: Flask answers it with the 500 path only.
-    finalize_error: Exception | None
+    finalize_error: Exception | None = None
 
     def send(self, message: Message) -> Awaitable[None]:
         # A plain function handing back the awaitable to await: no coroutine

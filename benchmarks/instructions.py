@@ -1,0 +1,117 @@
+"""Per-request cost in CPU instructions (callgrind): the report's wall-clock ratios, steady.
+
+``python -m benchmarks.instructions`` (needs ``valgrind``; a few minutes). Wall-clock rounds
+on a shared 2-core machine swing 0.8-2.6x; an instruction count does not. Each variant of
+``benchmarks.variants`` runs in a fresh interpreter under callgrind, once for ``SHORT`` and
+once for ``LONG`` sequential requests (each in its own task, as servers run them): the
+difference over ``LONG - SHORT`` is the per-request count, start-up and warm-up cancel out.
+Memory layout moves a count by a few thousand instructions (allocator pools, dict slots),
+so every count is the mean over three layouts (a different number of small objects kept
+alive before the app is built). Instructions are not time: cache misses and the GC's
+memory traffic are not in them, which is why the wall-clock report stays the reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from . import variants
+from .harness import serve
+
+#: (variant, baseline): the rows of the report's targets this measures.
+PAIRS = (
+    (variants.LIB_NO_HOOKS, variants.BARE),
+    (variants.LIB_G_ARGS, variants.BARE),
+    (variants.LIB_G_ARGS_BRIDGED, variants.LIB_G_ARGS),
+)
+SHORT, LONG = 200, 1200
+LAYOUTS = (0, 37, 211)
+
+
+async def _drive(name: str, n: int) -> None:
+    (variant,) = [v for v in variants.VARIANTS if v.name == name]
+    target = variant.build()
+    assert target.asgi is not None
+    reqs = variant.requests(n)
+    for req in variant.requests(300):  # warm-up: caches, specialised bytecode
+        await serve(target.asgi, req)
+    for req in reqs:
+        resp = await serve(target.asgi, req)
+        problem = variant.check(req, resp)
+        if problem is not None:
+            raise AssertionError(f"{name}: {problem}")
+
+
+def _count(name: str, n: int, layout: int) -> int:
+    """Instructions callgrind collected for one fresh run of ``n`` requests."""
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            "-m",
+            "benchmarks.instructions",
+            "--child",
+            name,
+            str(n),
+            str(layout),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    match = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or match is None:
+        raise RuntimeError(f"{name}: callgrind run failed:\n{done.stderr[-2000:]}")
+    return int(match.group(1))
+
+
+def per_request(name: str, jobs: int) -> float:
+    runs = [(n, layout) for layout in LAYOUTS for n in (SHORT, LONG)]
+    with ThreadPoolExecutor(jobs) as pool:
+        counts = dict(zip(runs, pool.map(lambda r: _count(name, *r), runs), strict=True))
+    return statistics.mean(
+        (counts[LONG, layout] - counts[SHORT, layout]) / (LONG - SHORT) for layout in LAYOUTS
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--pair", type=int, action="append", help="measure only these rows of PAIRS (0-based)"
+    )
+    args = parser.parse_args()
+    if args.child:
+        name, n, layout = args.child
+        kept = [bytearray(64) for _ in range(int(layout))]  # noqa: F841  # the layout
+        asyncio.run(_drive(name, int(n)))
+        return
+    if shutil.which("valgrind") is None:
+        sys.exit("benchmarks.instructions needs valgrind (apt-get install valgrind)")
+    pairs = [PAIRS[i] for i in args.pair] if args.pair else list(PAIRS)
+    names = sorted({n for pair in pairs for n in pair})
+    counts = {name: per_request(name, args.jobs) for name in names}
+    print("| variant | instructions/request | vs | ratio | added |")
+    print("|---|---:|---|---:|---:|")
+    for name, baseline in pairs:
+        ours, base = counts[name], counts[baseline]
+        print(
+            f"| {name} | {ours / 1000:.1f}k | {baseline} | {ours / base:.3f}x"
+            f" | {(ours - base) / 1000:+.1f}k |"
+        )
+
+
+if __name__ == "__main__":
+    main()
