@@ -84,3 +84,23 @@ async def test_every_benchmark_variant_answers_correctly() -> None:
     assert all(t.met is not None for t in rows), [t.target for t in rows if t.met is None]
     assert any("bridged request ≤ 1 µs" in t.target for t in rows)
     assert any("route of no blueprint pays nothing" in t.target for t in rows)
+
+
+def test_the_instruction_count_driver_serves_its_variants() -> None:
+    """``python -m benchmarks.instructions`` runs each variant in a child process
+    under callgrind; the child (without callgrind here) must build the variant and
+    get the right answer to every request, or its counts would price an error path."""
+    import subprocess
+
+    from benchmarks.instructions import PAIRS
+
+    root = Path(__file__).resolve().parent.parent
+    for name in sorted({n for pair in PAIRS for n in pair}):
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.instructions", "--child", name, "20", "3"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, (name, done.stderr[-2000:])
