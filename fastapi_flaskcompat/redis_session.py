@@ -30,10 +30,9 @@ import threading
 import time
 import typing as t
 
-from werkzeug.datastructures import CallbackDict
 from werkzeug.exceptions import ServiceUnavailable
 
-from .sessions import SessionInterface, SessionMixin, TaggedJSONSerializer
+from .sessions import SessionInterface, SessionMixin, TaggedJSONSerializer, TrackedSession
 
 if t.TYPE_CHECKING:
     from redis import Redis
@@ -46,20 +45,13 @@ _MISSING = "Redis sessions need redis and itsdangerous: install fastapi-flaskcom
 _MAX_COOKIE = 512
 
 
-class RedisSession(CallbackDict[str, t.Any], SessionMixin):
+class RedisSession(TrackedSession):
     """A session whose data lives in Redis under ``sid`` (Flask-Session's semantics)."""
-
-    modified = False
-    accessed = False
 
     def __init__(
         self, initial: t.Any = None, sid: str = "", *, new: bool = False, permanent: bool = False
     ) -> None:
-        def on_update(self: RedisSession) -> None:
-            self.modified = True
-            self.accessed = True
-
-        super().__init__(initial, on_update)
+        super().__init__(initial)
         #: The session id (the key in Redis is the interface's prefix + sid).
         self.sid = sid
         #: True when no stored session was found for the request.
@@ -72,18 +64,6 @@ class RedisSession(CallbackDict[str, t.Any], SessionMixin):
     def __bool__(self) -> bool:
         # Flask-Session's rule: a session holding only ``_permanent`` is empty.
         return any(key != "_permanent" for key in self)
-
-    def __getitem__(self, key: str) -> t.Any:
-        self.accessed = True
-        return super().__getitem__(key)
-
-    def get(self, key: str, default: t.Any = None) -> t.Any:
-        self.accessed = True
-        return super().get(key, default)
-
-    def setdefault(self, key: str, default: t.Any = None) -> t.Any:
-        self.accessed = True
-        return super().setdefault(key, default)
 
     def clear(self) -> None:
         """Empty the session (it is deleted from Redis); ``permanent`` is kept."""

@@ -54,14 +54,15 @@ class SessionMixin(MutableMapping[str, t.Any]):
     accessed = True
 
 
-class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
-    """The session stored in Flask's signed cookie."""
+class TrackedSession(CallbackDict[str, t.Any], SessionMixin):
+    """A session dict that records reads (``accessed``) and writes (``modified``),
+    as Flask's cookie session does: the base of the cookie and Redis sessions."""
 
     modified = False
     accessed = False
 
     def __init__(self, initial: t.Any = None) -> None:
-        def on_update(self: SecureCookieSession) -> None:
+        def on_update(self: TrackedSession) -> None:
             self.modified = True
             self.accessed = True
 
@@ -78,6 +79,10 @@ class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
     def setdefault(self, key: str, default: t.Any = None) -> t.Any:
         self.accessed = True
         return super().setdefault(key, default)
+
+
+class SecureCookieSession(TrackedSession):
+    """The session stored in Flask's signed cookie."""
 
 
 class NullSession(SecureCookieSession):
