@@ -161,6 +161,15 @@ def _lib() -> Any:
     return fastapi_flaskcompat
 
 
+def _flask_module() -> Any:
+    """Flask, or Unavailable: the Flask rows and the bridge rows need it."""
+    try:
+        import flask
+    except ImportError as exc:
+        raise Unavailable("flask not installed") from exc
+    return flask
+
+
 def _lib_hooks(which: str, kind: str) -> Callable[[], Target]:
     """which: letters of the hooks to register, b(efore) a(fter) t(eardown).
     kind: "none", "async", "sync" (threadpool) or "inline" (sync marked nonblocking)."""
@@ -296,10 +305,7 @@ def _lib_json() -> Target:
 
 def _lib_bridge() -> Target:
     fc = _lib()
-    try:
-        import flask
-    except ImportError as exc:
-        raise Unavailable("flask not installed") from exc
+    flask = _flask_module()
     app = FastAPI()
 
     @app.get("/item")
@@ -318,10 +324,7 @@ def _lib_bridge() -> Target:
 def _lib_g_and_args_bridged() -> Target:
     """``_lib_g_and_args`` with the bridge on: what turning it on costs a request."""
     fc = _lib()
-    try:
-        import flask  # noqa: F401
-    except ImportError as exc:
-        raise Unavailable("flask not installed") from exc
+    _flask_module()
     g, request = fc.g, fc.request
     app = FastAPI()
 
@@ -520,10 +523,7 @@ def _lib_login() -> Target:
 
 
 def _flask_bare_login_answer() -> Target:
-    try:
-        import flask
-    except ImportError as exc:
-        raise Unavailable("flask not installed") from exc
+    flask = _flask_module()
     app = flask.Flask("bench-bare")
     app.config["SECRET_KEY"] = LOGIN_SECRET
 
@@ -620,10 +620,7 @@ def _contextvars_extras() -> Target:
 
 
 def _flask() -> Target:
-    try:
-        import flask
-    except ImportError as exc:
-        raise Unavailable("flask not installed") from exc
+    flask = _flask_module()
     app = flask.Flask("bench")
 
     @app.get("/item")
