@@ -48,16 +48,21 @@ def expected_q(req: Req) -> str:
     return req.query.removeprefix("q=")
 
 
-def check_echo(req: Req, resp: Resp) -> str | None:
+def check_json(resp: Resp, expected: dict[str, str]) -> str | None:
+    """What is wrong with a response that should be 200 with the JSON ``expected``."""
     if resp.status != 200:
         return "status is not 200"
     try:
         data = json.loads(resp.body)
     except ValueError:
         return "body is not JSON"
-    if data != {"q": expected_q(req)}:
-        return f"expected {{'q': {expected_q(req)!r}}}"
+    if data != expected:
+        return f"expected {expected!r}"
     return None
+
+
+def check_echo(req: Req, resp: Resp) -> str | None:
+    return check_json(resp, {"q": expected_q(req)})
 
 
 @dataclass(frozen=True)
@@ -170,19 +175,24 @@ def _flask_module() -> Any:
     return flask
 
 
+def _echo_compat() -> tuple[Any, FastAPI, Any]:
+    """The library, a FastAPI app with the echo endpoint, and its FlaskCompat."""
+    fc = _lib()
+    app = FastAPI()
+
+    @app.get("/item")
+    async def item(q: str) -> dict[str, str]:
+        return {"q": q}
+
+    return fc, app, fc.FlaskCompat(app)
+
+
 def _lib_hooks(which: str, kind: str) -> Callable[[], Target]:
     """which: letters of the hooks to register, b(efore) a(fter) t(eardown).
     kind: "none", "async", "sync" (threadpool) or "inline" (sync marked nonblocking)."""
 
     def build() -> Target:
-        fc = _lib()
-        app = FastAPI()
-
-        @app.get("/item")
-        async def item(q: str) -> dict[str, str]:
-            return {"q": q}
-
-        compat = fc.FlaskCompat(app)
+        fc, app, compat = _echo_compat()
         if kind == "none":
             return Target(asgi=app)
         mark: Callable[[Any], Any] = lambda f: f  # noqa: E731
@@ -274,20 +284,27 @@ def _lib_args() -> Target:
     return Target(asgi=app)
 
 
-def _lib_g_and_args() -> Target:
-    """The endpoint of a typical ported helper: writes g, reads it and request.args."""
-    fc = _lib()
-    g, request = fc.g, fc.request
-    app = FastAPI()
+def _lib_g_and_args(bridged: bool) -> Callable[[], Target]:
+    """The endpoint of a typical ported helper: writes g, reads it and request.args.
+    ``bridged``: the same with the bridge on, what turning it on costs a request."""
 
-    @app.get("/item")
-    async def item() -> dict[str, str]:
-        g.x = 1
-        g.q = request.args.get("q")
-        return {"q": g.q}
+    def build() -> Target:
+        fc = _lib()
+        if bridged:
+            _flask_module()
+        g, request = fc.g, fc.request
+        app = FastAPI()
 
-    fc.FlaskCompat(app)
-    return Target(asgi=app)
+        @app.get("/item")
+        async def item() -> dict[str, str]:
+            g.x = 1
+            g.q = request.args.get("q")
+            return {"q": g.q}
+
+        fc.FlaskCompat(app, bridge_flask=bridged)
+        return Target(asgi=app)
+
+    return build
 
 
 def _lib_json() -> Target:
@@ -318,23 +335,6 @@ def _lib_bridge() -> Target:
         fc.FlaskCompat(app, bridge_flask=True)
     except TypeError as exc:
         raise Unavailable(f"bridge_flask not accepted: {exc}") from exc
-    return Target(asgi=app)
-
-
-def _lib_g_and_args_bridged() -> Target:
-    """``_lib_g_and_args`` with the bridge on: what turning it on costs a request."""
-    fc = _lib()
-    _flask_module()
-    g, request = fc.g, fc.request
-    app = FastAPI()
-
-    @app.get("/item")
-    async def item() -> dict[str, str]:
-        g.x = 1
-        g.q = request.args.get("q")
-        return {"q": g.q}
-
-    fc.FlaskCompat(app, bridge_flask=True)
     return Target(asgi=app)
 
 
@@ -377,14 +377,7 @@ def _lib_signals_unloaded() -> Target:
 
     ``signalling`` is the class attribute the request path reads; set on this instance
     it gives this app what a process without the signals module gives every app."""
-    fc = _lib()
-    app = FastAPI()
-
-    @app.get("/item")
-    async def item(q: str) -> dict[str, str]:
-        return {"q": q}
-
-    compat = fc.FlaskCompat(app)
+    _, app, compat = _echo_compat()
     compat.signalling = False
     return Target(asgi=app)
 
@@ -393,18 +386,12 @@ def _lib_signal_receivers() -> Target:
     """Receivers on request_started and request_finished, connected for this app only
     and only while its slices run: blinker's receivers are per signal, so a receiver
     left connected would put every app in the process on the signalling path."""
-    fc = _lib()
+    _lib()
     try:
         from fastapi_flaskcompat import signals
     except ImportError as exc:
         raise Unavailable(f"signals not available: {exc}") from exc
-    app = FastAPI()
-
-    @app.get("/item")
-    async def item(q: str) -> dict[str, str]:
-        return {"q": q}
-
-    compat = fc.FlaskCompat(app)
+    _, app, compat = _echo_compat()
     seen = [0]
 
     def on_signal(sender: Any, **kwargs: Any) -> None:
@@ -484,14 +471,9 @@ def login_requests(n: int) -> list[Req]:
 
 
 def check_login(req: Req, resp: Resp) -> str | None:
-    if resp.status != 200:
-        return "status is not 200"
-    try:
-        data = json.loads(resp.body)
-    except ValueError:
-        return "body is not JSON"
-    if data != {"id": LOGIN_USER}:
-        return f"expected {{'id': {LOGIN_USER!r}}}"
+    problem = check_json(resp, {"id": LOGIN_USER})
+    if problem is not None:
+        return problem
     if any(k.lower() == b"set-cookie" for k, _ in resp.headers):
         return "a read-only request rewrote the session cookie"
     return None
@@ -717,7 +699,7 @@ VARIANTS: list[Variant] = [
     ),
     Variant("flaskcompat, g write+read", "flaskcompat", BARE, GET, _lib_g(False)),
     Variant("flaskcompat, request.args", "flaskcompat", BARE, GET, _lib_args),
-    Variant(LIB_G_ARGS, "flaskcompat", BARE, GET, _lib_g_and_args),
+    Variant(LIB_G_ARGS, "flaskcompat", BARE, GET, _lib_g_and_args(False)),
     Variant("flaskcompat, sync def endpoint", "flaskcompat", BARE_SYNC, GET, _lib_sync_endpoint),
     Variant("flaskcompat, sync def, g write+read", "flaskcompat", BARE_SYNC, GET, _lib_g(True)),
     Variant(
@@ -728,7 +710,7 @@ VARIANTS: list[Variant] = [
         _lib_json,
         optional=True,
     ),
-    Variant(LIB_G_ARGS_BRIDGED, "flaskcompat", LIB_G_ARGS, GET, _lib_g_and_args_bridged),
+    Variant(LIB_G_ARGS_BRIDGED, "flaskcompat", LIB_G_ARGS, GET, _lib_g_and_args(True)),
     Variant(
         LIB_BRIDGE_FLASK_NAMES,
         "flaskcompat",
