@@ -9,7 +9,7 @@ slices; each figure is the median over slices.
 
 1. Overhead for code that never touches the body: the same app with body
    support and without it (the middleware's ``open_body`` swapped for one
-   returning None: no header scan, no recorder, the server's ``receive``),
+   returning None: no recorder, the server's ``receive``),
    for a GET and a small POST (octet-stream: recorded, not preloaded; JSON:
    preloaded, so it is received before the endpoint runs).
 2. A 1 KiB JSON body: FastAPI's own ``await request.json()`` without body

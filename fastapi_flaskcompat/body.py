@@ -536,32 +536,23 @@ def _wants_preload(content_type: bytes, patterns: tuple[str, ...]) -> bool:
     return bool(mimetype) and any(fnmatch.fnmatchcase(mimetype, p.lower()) for p in patterns)
 
 
-_BODY_HEADERS = frozenset((b"content-length", b"transfer-encoding", b"content-type"))
+def open_body(
+    app: FlaskCompat,
+    scope: Scope,
+    receive: Receive,
+    length: bytes | None,
+    content_type: bytes,
+) -> Body | None:
+    """The recorder for a request that has a body, stored in the scope.
 
-
-def open_body(app: FlaskCompat, scope: Scope, receive: Receive) -> Body | None:
-    """The recorder for this request, stored in the scope; None when it has no body."""
-    length: bytes | None = None
-    chunked = False
-    content_type = b""
-    for name, value in scope["headers"]:
-        # One set lookup per header: this runs for every request.
-        if name in _BODY_HEADERS:
-            if name == b"content-length":
-                length = value
-            elif name == b"transfer-encoding":
-                chunked = True
-            else:
-                content_type = value
-    if chunked:
-        declared = None
-    elif length is None or length == b"0":
-        return None
-    else:
-        try:
-            declared = int(length)
-        except ValueError:
-            declared = None
+    The middleware reads the headers once for every request and calls this only
+    when they announce a body: ``length`` is the ``Content-Length`` header, None
+    for ``Transfer-Encoding`` (its length unknown). None when nothing records it.
+    """
+    try:
+        declared = None if length is None else int(length)
+    except ValueError:
+        declared = None  # not a number: read as a body of unknown length
     config = app.config
     if not config.get("FLASKCOMPAT_BODY", True):
         return None

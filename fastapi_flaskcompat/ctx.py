@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 import typing as t
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import Context, Token
 from functools import update_wrapper
 from types import TracebackType
@@ -27,7 +27,7 @@ from types import TracebackType
 import anyio
 
 from .concurrency import is_async_callable
-from .globals import _cv_app, _no_req_msg, _request_ctx
+from .globals import _cv_app, _get_ctx, _no_req_msg, _request_ctx
 from .sessions import SecureCookieSessionInterface, may_need_saving
 
 if t.TYPE_CHECKING:
@@ -38,6 +38,10 @@ if t.TYPE_CHECKING:
     from .wrappers import Request
 
 F = t.TypeVar("F", bound=Callable[..., t.Any])
+
+# Bound once, as ``globals._get_ctx``: every request binds and unbinds.
+_set_ctx = _cv_app.set
+_reset_ctx = _cv_app.reset
 
 _sentinel: t.Any = object()
 
@@ -71,7 +75,7 @@ class _AppCtxGlobals:
         return iter(self.__dict__)
 
     def __repr__(self) -> str:
-        ctx = _cv_app.get(None)
+        ctx = _get_ctx(None)
         if ctx is not None:
             return f"<fastapi_flaskcompat.g of {ctx.app.name!r}>"
         return object.__repr__(self)
@@ -85,7 +89,7 @@ _Tokens = Token[t.Any] | tuple[Token[t.Any], ...]
 def _set_vars(ctx: AppContext | RequestContext, request_too: bool) -> _Tokens:
     """Make ``ctx`` the active context: our variable, and Flask's under the bridge
     (its request variable too for a request context, as Flask 3.1 binds it)."""
-    token = _cv_app.set(ctx)
+    token = _set_ctx(ctx)
     flask_vars = ctx.app.flask_context_vars
     if flask_vars is None:
         return token
@@ -97,10 +101,10 @@ def _set_vars(ctx: AppContext | RequestContext, request_too: bool) -> _Tokens:
 
 def _reset_vars(tokens: _Tokens) -> t.Any:
     """Undo :func:`_set_vars`; return what was active (for Flask's wrong-pop check)."""
-    current = _cv_app.get(None)
+    current = _get_ctx(None)
     if type(tokens) is not tuple:
         try:
-            _cv_app.reset(tokens)  # type: ignore[arg-type]
+            _reset_ctx(tokens)  # type: ignore[arg-type]
         except ValueError:
             _restore(tokens)  # type: ignore[arg-type]
         return current
@@ -147,7 +151,8 @@ class AppContext:
         self.app = app
         self.g = app.app_ctx_globals_class() if g is None else g
         self.request_ctx = None
-        self._cv_tokens: list[_Tokens] = []
+        #: One token per push, innermost last: a tuple, as nested pushes are rare.
+        self._cv_tokens: tuple[_Tokens, ...] = ()
 
     @property
     def request(self) -> Request:
@@ -164,16 +169,18 @@ class AppContext:
     def push(self) -> None:
         """Bind this context (Flask's ``push``)."""
         if not self._cv_tokens:
-            outer = _cv_app.get(None)
+            outer = _get_ctx(None)
             self.request_ctx = None if outer is None else outer.request_ctx
-        self._cv_tokens.append(_set_vars(self, False))
+        self._cv_tokens += (_set_vars(self, False),)
         if self.app.signalling:
             self.app.signal("appcontext_pushed")
 
     def _unbind(self) -> None:
         if not self._cv_tokens:
             raise AssertionError(f"Popped wrong app context. ({self!r} is not pushed.)")
-        current = _reset_vars(self._cv_tokens.pop())
+        tokens = self._cv_tokens
+        self._cv_tokens = tokens[:-1]
+        current = _reset_vars(tokens[-1])
         if not self._cv_tokens:
             self.request_ctx = None
         if current is not self:
@@ -241,7 +248,7 @@ class RequestContext:
     __slots__ = (
         "__dict__",
         "__weakref__",
-        "_after_request_functions",
+        "_after_this_request",
         "_cv_tokens",
         "_owns_app_context",
         "_plan",
@@ -255,6 +262,7 @@ class RequestContext:
     )
 
     _request: Request | None
+    _after_this_request: list[Callable[[t.Any], t.Any]] | None
     _session: t.Any
     _plan: HookPlan | None
     #: True for a copy (``copy_current_request_context``); a class default, rarely set.
@@ -281,9 +289,9 @@ class RequestContext:
         #: Set once the blueprints' before phase ran (by the route, or the middleware).
         self.blueprint_phase_done = False
         self._plan = None if app.has_blueprint_hooks else app.app_plan
-        # A list, as Flask's: extensions append to it directly.
-        self._after_request_functions: list[Callable[[t.Any], t.Any]] = []
-        self._cv_tokens: list[_Tokens] = []
+        self._after_this_request = None
+        #: One token per push, innermost last: a tuple, as nested pushes are rare.
+        self._cv_tokens: tuple[_Tokens, ...] = ()
         self._owns_app_context = False
 
     @property
@@ -295,7 +303,8 @@ class RequestContext:
     def request(self) -> Request:
         request = self._request
         if request is None:
-            request = self._request = self.app.request_class(self.scope, self.receive)
+            make_request = self.app.request_class  # a load, not a method call: quicker
+            request = self._request = make_request(self.scope, self.receive)
             # As Flask's create_url_adapter: request.host then checks the Host.
             trusted_hosts = self.app.config["TRUSTED_HOSTS"]
             if trusted_hosts is not None:
@@ -320,6 +329,20 @@ class RequestContext:
     def session_opened(self) -> t.Any:
         """The session if something opened it, else None (does not open it)."""
         return self._session
+
+    @property
+    def _after_request_functions(self) -> list[Callable[[t.Any], t.Any]]:
+        """Flask's list of ``after_this_request`` callbacks (extensions append to it),
+        made on first use: most requests have none."""
+        funcs = self._after_this_request
+        if funcs is None:
+            funcs = self._after_this_request = []
+        return funcs
+
+    @property
+    def after_this_request_functions(self) -> Sequence[Callable[[t.Any], t.Any]]:
+        """The ``after_this_request`` callbacks registered so far, in order."""
+        return self._after_this_request or ()
 
     @property
     def plan(self) -> HookPlan:
@@ -347,7 +370,7 @@ class RequestContext:
         """Whether anything must see the response before it goes out: after_request
         hooks, ``after_this_request`` callbacks, the session, a signal receiver."""
         plan = self._plan or self.plan
-        if plan.has_after or self._after_request_functions:
+        if plan.has_after or self._after_this_request:
             return True
         app = self.app
         if app.signalling and app.has_receivers("request_finished"):
@@ -386,24 +409,23 @@ class RequestContext:
         # Runs for every request: kept to one variable set and no call but g's.
         app = self.app
         if not self._cv_tokens:
-            outer = _cv_app.get(None)
+            outer = _get_ctx(None)
             if outer is not None and outer.app is app:
                 self.g = outer.g
                 self._owns_app_context = False
             else:
-                self.g = app.app_ctx_globals_class()
+                make_g = app.app_ctx_globals_class  # a load, not a method call: quicker
+                self.g = make_g()
                 self._owns_app_context = True
                 if app.signalling:
                     app.signal("appcontext_pushed")
         flask_vars = app.flask_context_vars
         if flask_vars is None:
-            self._cv_tokens.append(_cv_app.set(self))
+            self._cv_tokens += (_set_ctx(self),)
         elif flask_vars[1] is not None:  # the bridge on Flask 3.1: _set_vars, inline
-            self._cv_tokens.append(
-                (_cv_app.set(self), flask_vars[0].set(self), flask_vars[1].set(self))
-            )
+            self._cv_tokens += ((_set_ctx(self), flask_vars[0].set(self), flask_vars[1].set(self)),)
         else:
-            self._cv_tokens.append(_set_vars(self, True))
+            self._cv_tokens += (_set_vars(self, True),)
 
     def _runs_teardown(self) -> bool:
         # A copy that shares the request's app context (a task, anyio.to_thread)
@@ -416,7 +438,9 @@ class RequestContext:
     def _unbind(self, app_ends: bool) -> None:
         if not self._cv_tokens:
             raise AssertionError(f"Popped wrong request context. ({self!r} is not pushed.)")
-        current = _reset_vars(self._cv_tokens.pop())
+        tokens = self._cv_tokens
+        self._cv_tokens = tokens[:-1]
+        current = _reset_vars(tokens[-1])
         if current is not self:
             raise AssertionError(f"Popped wrong request context. ({current!r} instead of {self!r})")
         if app_ends and self.app.signalling:
@@ -445,23 +469,25 @@ class RequestContext:
     def pop_if_idle(self) -> bool:
         """Pop, if the outermost pop has nothing to run (no teardown hook, no signal
         anyone receives): the common request, without a coroutine. False otherwise,
-        and nothing is done: use :meth:`async_pop`."""
+        and nothing is done: use :meth:`async_pop`. For the middleware's own
+        context, which is never a copy."""
         tokens = self._cv_tokens
-        if len(tokens) != 1 or self._copied:
+        if len(tokens) != 1:
             return False
         app = self.app
         if app.signalling and app.has_teardown_receivers():
             return False
-        if (self._plan or self.plan).has_teardown or _cv_app.get(None) is not self:
+        if (self._plan or self.plan).has_teardown or _get_ctx(None) is not self:
             return False
         if self._request is not None:
             self._request.close()
-        token = tokens.pop()
+        token = tokens[0]
+        self._cv_tokens = ()
         if type(token) is tuple:  # the bridge's: Flask's variables too, all bound here
             for each in token:
                 each.var.reset(each)
         else:
-            _cv_app.reset(token)  # type: ignore[arg-type]
+            _reset_ctx(token)  # type: ignore[arg-type]
         return True
 
     async def async_pop(self, exc: BaseException | None = None) -> None:
@@ -598,13 +624,13 @@ async def _wait_for_request_threads(ctx: RequestContext, wait: float | None) -> 
 
 def has_request_context() -> bool:
     """True inside a request (or a ``test_request_context``)."""
-    ctx = _cv_app.get(None)
+    ctx = _get_ctx(None)
     return ctx is not None and ctx.request_ctx is not None
 
 
 def has_app_context() -> bool:
     """True inside an application context."""
-    return _cv_app.get(None) is not None
+    return _get_ctx(None) is not None
 
 
 def after_this_request(f: F) -> F:
@@ -638,7 +664,7 @@ def copy_current_request_context(f: F) -> F:
 
 def copy_current_app_context(f: F) -> F:
     """Wrap ``f`` (sync or async) so it runs in the current app context, ``g`` included."""
-    ctx = _cv_app.get(None)
+    ctx = _get_ctx(None)
     if ctx is None:
         raise RuntimeError(
             "'copy_current_app_context' can only be used when an application context is active."

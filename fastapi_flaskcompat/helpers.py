@@ -13,7 +13,7 @@ from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.routing import BuildError
 
 from .ctx import RequestContext
-from .globals import _cv_app, _no_app_msg, _no_req_msg, _request_ctx, current_app
+from .globals import _get_ctx, _no_app_msg, _no_req_msg, _request_ctx, current_app
 from .routing import iter_routes
 
 
@@ -50,7 +50,7 @@ def url_for(
     string (``None`` values are dropped). ``_external=True`` gives an
     absolute URL from the current request (or ``SERVER_NAME``).
     """
-    app_ctx = _cv_app.get(None)
+    app_ctx = _get_ctx(None)
     if app_ctx is None:
         raise RuntimeError(_no_app_msg)
     req_ctx = _request_ctx()
@@ -242,7 +242,7 @@ def redirect(location: str, code: int = 302, Response: type | None = None) -> t.
     from werkzeug.utils import redirect as _werkzeug_redirect
 
     if Response is None:
-        app_ctx = _cv_app.get(None)
+        app_ctx = _get_ctx(None)
         if app_ctx is not None:
             return app_ctx.app.redirect(location, code)
     return _werkzeug_redirect(location, code, Response=Response)

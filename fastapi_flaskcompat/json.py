@@ -12,7 +12,7 @@ from datetime import date
 
 from werkzeug.http import http_date
 
-from .globals import _cv_app
+from .globals import _get_ctx
 from .wrappers import Response
 
 if t.TYPE_CHECKING:
@@ -101,7 +101,7 @@ def _prepare_response_obj(args: tuple[t.Any, ...], kwargs: dict[str, t.Any]) -> 
 def response(*args: t.Any, **kwargs: t.Any) -> Response:
     """Serialize the arguments as JSON into an ``application/json`` response,
     with the current app's provider (outside an app: Flask's defaults)."""
-    ctx = _cv_app.get(None)
+    ctx = _get_ctx(None)
     if ctx is not None:
         return ctx.app.json.response(*args, **kwargs)
     obj = _prepare_response_obj(args, kwargs)

@@ -19,7 +19,7 @@ from . import errors, hooks, routing
 from .blueprints import BlueprintRoute, run_blueprint_phase
 from .body import open_body
 from .ctx import RequestContext
-from .globals import _cv_app
+from .globals import _get_ctx
 from .wrappers import Response
 
 if t.TYPE_CHECKING:
@@ -53,10 +53,27 @@ class FlaskCompatMiddleware:
                 await self.app(scope, receive, send)
             return
         compat = self.compat
-        # None unless the request has a body: then the app receives through the recorder.
-        body = open_body(compat, scope, receive)
-        if body is not None:
-            receive = body.receive
+        # One pass over the headers, for what every request checks: is there a
+        # body (then the app receives through its recorder), and the Host.
+        length: bytes | None = None
+        chunked = False
+        content_type = b""
+        host: bytes | None = None
+        for name, value in scope["headers"]:
+            if name in _HEAD_HEADERS:  # one set lookup per header
+                if name == b"host":
+                    host = value
+                elif name == b"content-length":
+                    length = value
+                elif name == b"transfer-encoding":
+                    chunked = True
+                else:
+                    content_type = value
+        body = None
+        if chunked or (length is not None and length != b"0"):
+            body = open_body(compat, scope, receive, None if chunked else length, content_type)
+            if body is not None:
+                receive = body.receive
         # The request context, which also wraps `send` (one object per request).
         ctx = _Responder(compat, scope, receive)
         ctx.send_downstream = send
@@ -77,7 +94,7 @@ class FlaskCompatMiddleware:
                 rv = await self.preprocess(ctx)
             if rv is None:
                 # Flask raises the URL adapter's error at dispatch: after before_request.
-                host_error = routing.host_error(compat, scope)
+                host_error = routing.host_error(compat, scope, host)
                 if host_error is not None:
                     raise host_error
                 if scope["method"] == "OPTIONS" and self.answers_options(scope):
@@ -86,7 +103,8 @@ class FlaskCompatMiddleware:
                 # A hook raised request.max_content_length over what stopped the preload.
                 if body is not None and body.paused and not await body.preload_body():
                     return
-                await self.app(scope, receive, ctx.send)
+                app = self.app  # a load, not a method call: quicker
+                await app(scope, receive, ctx.send)
             else:
                 await self.send_response(compat.make_response(rv), ctx)
         except Exception as exc:
@@ -218,6 +236,9 @@ class FlaskCompatMiddleware:
         await response(ctx.scope, ctx.receive, ctx.send)
 
 
+_HEAD_HEADERS = frozenset((b"host", b"content-length", b"transfer-encoding", b"content-type"))
+
+
 class _Done:
     """An awaitable that is already finished."""
 
@@ -229,6 +250,11 @@ class _Done:
 _DONE = _Done()
 
 
+def _drop(message: Message) -> Awaitable[None]:
+    """``send`` for the app's body of a response a hook replaced."""
+    return _DONE
+
+
 class _Responder(RequestContext):
     """The request context the middleware pushes, which also wraps ``send`` to run
     after_request hooks once the response is known. One object, not two: each
@@ -237,12 +263,12 @@ class _Responder(RequestContext):
 
     __slots__ = ("pending", "send_downstream", "started")
 
+    #: The server's ``send``; :func:`_drop` once a hook replaced a streamed
+    #: response (the app's body is then dropped).
     send_downstream: Send
     pending: Message | None
     started: bool
     # Rarely set, so class defaults: a slot would cost every request a store.
-    #: Set when a hook replaced a streamed response: the app's body is dropped.
-    discard = False
     #: Set on the 500 path (after_request errors are then logged).
     from_error_handler = False
     #: An error raised by after_request: Flask answers it with the 500 path only.
@@ -260,12 +286,12 @@ class _Responder(RequestContext):
                 self.pending = message
                 return _DONE
             self.started = True
-            return self.send_downstream(message)
+            downstream = self.send_downstream  # a load, not a method call: quicker
+            return downstream(message)
         if self.pending is not None:
             return self.finish(message)
-        if self.discard:
-            return _DONE
-        return self.send_downstream(message)
+        downstream = self.send_downstream
+        return downstream(message)
 
     async def finish(self, first: Message) -> None:
         """Run the hooks on the held-back start message plus the first body message."""
@@ -282,8 +308,10 @@ class _Responder(RequestContext):
             await self.send_downstream(first)
             return
         # A hook replaced the body (or the whole response): send ours, drop the app's.
-        self.discard = streaming
-        await response.send_body(self.send_downstream)
+        downstream = self.send_downstream
+        if streaming:
+            self.send_downstream = _drop
+        await response.send_body(downstream)
 
     async def finish_streaming(self, start: Message) -> None:
         """Run the hooks on the start message of a streamed response."""
@@ -293,13 +321,13 @@ class _Responder(RequestContext):
         await self.send_downstream(response.asgi_start())
         if response is not original:
             # A hook replaced the response: send its body, drop the app's.
-            self.discard = True
-            await response.send_body(self.send_downstream)
+            downstream, self.send_downstream = self.send_downstream, _drop
+            await response.send_body(downstream)
 
     async def process(self, response: Response) -> Response:
         # Every middleware's hooks run in its own contexts: a mounted app's
         # FlaskCompat has its own bound while it sends through ours.
-        tokens = self.enter() if _cv_app.get(None) is not self else None
+        tokens = self.enter() if _get_ctx(None) is not self else None
         try:
             return await self.app.process_response(response, self)
         except Exception as exc:

@@ -101,10 +101,11 @@ _GOOD_HOSTS: set[bytes] = set()
 _GOOD_HOSTS_MAX = 256
 
 
-def host_error(app: FlaskCompat, scope: Scope) -> HTTPException | None:
+def host_error(app: FlaskCompat, scope: Scope, header: bytes | None) -> HTTPException | None:
     """The error Flask 3.1 finds in this request's ``Host`` when it binds the
     URL adapter (``Flask.create_url_adapter``), or None. Flask keeps it as the
     request's routing exception and raises it at dispatch, after before_request.
+    ``header`` is the request's ``Host`` header (the middleware reads it).
 
     * ``SecurityError`` (400): ``TRUSTED_HOSTS`` is set and the host is not
       in it (``request.host`` raises it too: the request has ``trusted_hosts``).
@@ -114,11 +115,6 @@ def host_error(app: FlaskCompat, scope: Scope) -> HTTPException | None:
     """
     config = app.config
     trusted = config["TRUSTED_HOSTS"]
-    header: bytes | None = None
-    for name, value in scope["headers"]:
-        if name == b"host":
-            header = value
-            break
     if trusted is None and (
         header is None or header in _GOOD_HOSTS or config["SERVER_NAME"] is not None
     ):

@@ -17,7 +17,7 @@ import os
 import typing as t
 from collections.abc import Callable, Iterator
 
-from .globals import _cv_app, _request_ctx, current_app, g, request, session
+from .globals import _get_ctx, _request_ctx, current_app, g, request, session
 
 if t.TYPE_CHECKING:
     import jinja2
@@ -38,7 +38,7 @@ def _jinja() -> t.Any:
 def default_template_context() -> dict[str, t.Any]:
     """Flask's default context processor: ``g``, ``request`` and ``session``."""
     context: dict[str, t.Any] = {}
-    if _cv_app.get(None) is not None:
+    if _get_ctx(None) is not None:
         context["g"] = g
     if _request_ctx() is not None:
         context["request"] = request

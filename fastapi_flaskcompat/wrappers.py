@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from werkzeug.wsgi import get_input_stream
 
 from .body import BODY_KEY, Body, UnrecordedStream
-from .globals import _cv_app
+from .globals import _get_ctx
 from .routing import match_route
 
 
@@ -253,7 +253,7 @@ class Request(WerkzeugRequest):
         """``MAX_CONTENT_LENGTH`` from the app config, unless set on this request."""
         if self._max_content_length is not None:
             return self._max_content_length
-        ctx = _cv_app.get(None)
+        ctx = _get_ctx(None)
         if ctx is None:
             return WerkzeugRequest.max_content_length
         return t.cast("int | None", ctx.app.config["MAX_CONTENT_LENGTH"])
@@ -271,7 +271,7 @@ class Request(WerkzeugRequest):
         """``MAX_FORM_MEMORY_SIZE`` from the app config, unless set on this request."""
         if self._max_form_memory_size is not None:
             return self._max_form_memory_size
-        ctx = _cv_app.get(None)
+        ctx = _get_ctx(None)
         if ctx is None:
             return WerkzeugRequest.max_form_memory_size
         return t.cast("int | None", ctx.app.config["MAX_FORM_MEMORY_SIZE"])
@@ -285,7 +285,7 @@ class Request(WerkzeugRequest):
         """``MAX_FORM_PARTS`` from the app config, unless set on this request."""
         if self._max_form_parts is not None:
             return self._max_form_parts
-        ctx = _cv_app.get(None)
+        ctx = _get_ctx(None)
         if ctx is None:
             return WerkzeugRequest.max_form_parts
         return t.cast("int | None", ctx.app.config["MAX_FORM_PARTS"])
@@ -299,7 +299,7 @@ class Request(WerkzeugRequest):
         try:
             return super().on_json_loading_failed(e)
         except BadRequest as ebr:
-            ctx = _cv_app.get(None)
+            ctx = _get_ctx(None)
             if ctx is not None and ctx.app.debug:
                 raise
             raise BadRequest() from ebr
