@@ -118,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(sections) - set(SECTIONS)
     if unknown:
         parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    if args.write:
+        try:
+            import matplotlib  # noqa: F401  # the charts: fail before minutes of measuring
+        except ImportError:
+            parser.error("--write draws charts with matplotlib: pip install -e '.[bench]'")
     results = asyncio.run(run_all(PROFILES[args.mode or "quick"], sections))
     if args.write:
         write_report(results, Path(args.write))

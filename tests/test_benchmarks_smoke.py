@@ -42,6 +42,7 @@ async def test_every_benchmark_variant_answers_correctly() -> None:
     # Issues 8 and 9: blueprints, signals, the bridge and Flask-Login, each with its baseline.
     for name in (
         variants.LIB_BP_HOOK,
+        variants.LIB_APP_HOOK_ROUTER,
         variants.LIB_BP_BESIDE,
         variants.LIB_SIGNALS_UNLOADED,
         variants.LIB_SIGNAL_RECEIVERS,
