@@ -9,6 +9,12 @@ Memory layout moves a count by a few thousand instructions (allocator pools, dic
 so every count is the mean over three layouts (a different number of small objects kept
 alive before the app is built). Instructions are not time: cache misses and the GC's
 memory traffic are not in them, which is why the wall-clock report stays the reference.
+
+``--sim`` runs cachegrind instead, with its cache and branch-predictor simulation, and
+adds per request the L1 instruction and data cache misses and the mispredicted branches
+(mostly the interpreter's indirect dispatch): each costs some ten to twenty cycles, so a
+few hundred of them weigh as much as the added instructions themselves, and they are
+most of why a wall-clock ratio exceeds the instruction ratio.
 """
 
 from __future__ import annotations
@@ -50,13 +56,28 @@ async def _drive(name: str, n: int) -> None:
             raise AssertionError(f"{name}: {problem}")
 
 
-def _count(name: str, n: int, layout: int) -> int:
-    """Instructions callgrind collected for one fresh run of ``n`` requests."""
+#: cachegrind's summary lines (--sim) and the counter each gives: the first number.
+_SIM_LINES = {"I1  misses": "I1 misses", "D1  misses": "D1 misses", "Mispredicts": "mispredicts"}
+COUNTERS = ("instructions", *_SIM_LINES.values())
+
+
+def _count(name: str, n: int, layout: int, sim: bool = False) -> dict[str, int]:
+    """What valgrind counted for one fresh run of ``n`` requests: instructions, and
+    with ``sim`` cache misses and mispredicted branches."""
+    tool = (
+        [
+            "--tool=cachegrind",
+            "--cache-sim=yes",
+            "--branch-sim=yes",
+            "--cachegrind-out-file=/dev/null",
+        ]
+        if sim
+        else ["--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    )
     done = subprocess.run(
         [
             "valgrind",
-            "--tool=callgrind",
-            "--callgrind-out-file=/dev/null",
+            *tool,
             sys.executable,
             "-m",
             "benchmarks.instructions",
@@ -70,19 +91,27 @@ def _count(name: str, n: int, layout: int) -> int:
         timeout=600,
         env={**os.environ, "PYTHONHASHSEED": "0"},
     )
-    match = re.search(r"Collected : (\d+)", done.stderr)
-    if done.returncode != 0 or match is None:
-        raise RuntimeError(f"{name}: callgrind run failed:\n{done.stderr[-2000:]}")
-    return int(match.group(1))
+    patterns = {"instructions": r"(?:Collected :|I\s+refs:)\s+([\d,]+)"}
+    if sim:
+        patterns |= {key: rf"{line}:\s+([\d,]+)" for line, key in _SIM_LINES.items()}
+    found = {key: re.search(pattern, done.stderr) for key, pattern in patterns.items()}
+    if done.returncode != 0 or not all(found.values()):
+        raise RuntimeError(f"{name}: valgrind run failed:\n{done.stderr[-2000:]}")
+    return {key: int(m.group(1).replace(",", "")) for key, m in found.items() if m is not None}
 
 
-def per_request(name: str, jobs: int) -> float:
+def per_request(name: str, jobs: int, sim: bool = False) -> dict[str, float]:
+    """Each counter per request: the mean over the layouts of (LONG - SHORT) / requests."""
     runs = [(n, layout) for layout in LAYOUTS for n in (SHORT, LONG)]
     with ThreadPoolExecutor(jobs) as pool:
-        counts = dict(zip(runs, pool.map(lambda r: _count(name, *r), runs), strict=True))
-    return statistics.mean(
-        (counts[LONG, layout] - counts[SHORT, layout]) / (LONG - SHORT) for layout in LAYOUTS
-    )
+        counts = dict(zip(runs, pool.map(lambda r: _count(name, *r, sim), runs), strict=True))
+    return {
+        key: statistics.mean(
+            (counts[LONG, layout][key] - counts[SHORT, layout][key]) / (LONG - SHORT)
+            for layout in LAYOUTS
+        )
+        for key in counts[SHORT, LAYOUTS[0]]
+    }
 
 
 def main() -> None:
@@ -91,6 +120,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument(
         "--pair", type=int, action="append", help="measure only these rows of PAIRS (0-based)"
+    )
+    parser.add_argument(
+        "--sim", action="store_true", help="cachegrind: add cache misses and mispredicted branches"
     )
     args = parser.parse_args()
     if args.child:
@@ -102,15 +134,21 @@ def main() -> None:
         sys.exit("benchmarks.instructions needs valgrind (apt-get install valgrind)")
     pairs = [PAIRS[i] for i in args.pair] if args.pair else list(PAIRS)
     names = sorted({n for pair in pairs for n in pair})
-    counts = {name: per_request(name, args.jobs) for name in names}
-    print("| variant | instructions/request | vs | ratio | added |")
-    print("|---|---:|---|---:|---:|")
+    counts = {name: per_request(name, args.jobs, args.sim) for name in names}
+    extra = COUNTERS[1:] if args.sim else ()
+    print(
+        "| variant | instructions/request | vs | ratio | added |"
+        + "".join(f" {key} added |" for key in extra)
+    )
+    print("|---|---:|---|---:|---:|" + "---:|" * len(extra))
     for name, baseline in pairs:
         ours, base = counts[name], counts[baseline]
-        print(
-            f"| {name} | {ours / 1000:.1f}k | {baseline} | {ours / base:.3f}x"
-            f" | {(ours - base) / 1000:+.1f}k |"
+        row = (
+            f"| {name} | {ours['instructions'] / 1000:.1f}k | {baseline}"
+            f" | {ours['instructions'] / base['instructions']:.3f}x"
+            f" | {(ours['instructions'] - base['instructions']) / 1000:+.1f}k |"
         )
+        print(row + "".join(f" {ours[key] - base[key]:+.0f} |" for key in extra))
 
 
 if __name__ == "__main__":

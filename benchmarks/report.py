@@ -498,7 +498,9 @@ def render(r: Results) -> str:
         "Wall-clock rounds on a shared machine swing widely; `python -m benchmarks.instructions` "
         "(needs valgrind) gives the target rows' per-request cost in CPU instructions, which "
         "do not: a steadier view of the same ratios, not a replacement (cache misses are not "
-        "in it).\n"
+        "in it). With `--sim` it adds, per request, the L1 cache misses and mispredicted "
+        "branches cachegrind simulates: at some ten to twenty cycles each, they are most of "
+        "why a wall-clock ratio exceeds the instruction ratio.\n"
     )
     if r.per_request:
         _per_request(r, w)
