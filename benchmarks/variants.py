@@ -396,9 +396,8 @@ def _lib_signals_unloaded() -> Target:
     """A bare install (no Flask, no blinker): the signals module never loaded.
 
     ``signalling`` is the app's switch the request path reads (False while no receiver
-    is connected); set False here, it gives this app what a process without the
-    signals module gives every app (the receivers variant disconnects after its slices,
-    which sets every app's switch back to False)."""
+    would be called for the app); set False here, it gives this app what a process
+    without the signals module gives every app."""
     _, app, compat = _echo_compat()
     compat.signalling = False
     return Target(asgi=app)

@@ -46,26 +46,32 @@ ABSENT: dict[str, str] = {
 }
 
 # Set by ``fastapi_flaskcompat.signals`` when imported: until then no receiver
-# can exist. ``FlaskCompat.signalling`` is True while a receiver is connected.
+# can exist. Each app's ``signalling`` is True while a receiver would be called for it.
 _signals: ModuleType | None = None
+_all_signals: tuple[t.Any, ...] = ()
 
 
 def activate_signals(module: ModuleType) -> None:
     """Called by the signals module on import: from now on, signals can be sent."""
-    global _signals
+    global _signals, _all_signals
     _signals = module
+    _all_signals = tuple(getattr(module, name) for name in module.__all__)
 
 
-#: Every FlaskCompat alive: each holds its own copy of the signalling switch.
+#: Every FlaskCompat alive: each holds its own signalling switch.
 _apps: weakref.WeakSet[FlaskCompat] = weakref.WeakSet()
 
 
-def set_signalling(on: bool) -> None:
+def refresh_signalling() -> None:
     """Called by the signals module when receivers of Flask's signals come and
-    go: while any is connected, requests check for receivers and send."""
-    FlaskCompat.signalling = on
-    for app in _apps:
-        app.signalling = on
+    go: an app whose switch is on checks for receivers and sends, each request."""
+    for app in list(_apps):
+        app.signalling = _listened_to(app)
+
+
+def _listened_to(app: FlaskCompat) -> bool:
+    """Whether a live receiver of any of Flask's signals would be called for ``app``."""
+    return any(_listens(signal, app) for signal in _all_signals)
 
 
 def _listens(signal: t.Any, sender: object) -> bool:
@@ -108,8 +114,9 @@ class FlaskCompat(Scaffold):
     #: the Flask bridge is on; None otherwise.
     flask_context_vars: tuple[ContextVar[t.Any], ContextVar[t.Any] | None] | None = None
 
-    #: True while a receiver is connected to one of Flask's signals: the request
-    #: path checks this attribute before each signal, so otherwise it pays one read.
+    #: True while a receiver of one of Flask's signals would be called for this app
+    #: (kept by the signals module): the request path checks this attribute before
+    #: each signal, so otherwise it pays one read.
     signalling = False
 
     testing = ConfigAttribute[bool]("TESTING")
@@ -142,7 +149,7 @@ class FlaskCompat(Scaffold):
         self.response_class = self.response_class
         self.app_ctx_globals_class = self.app_ctx_globals_class
         self.flask_context_vars = self.flask_context_vars
-        self.signalling = FlaskCompat.signalling
+        self.signalling = _listened_to(self)
         _apps.add(self)
         self.fastapi_app: Starlette | None = None
         self.name: str = name or getattr(app, "title", None) or import_name or "fastapi_flaskcompat"

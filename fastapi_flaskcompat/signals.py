@@ -72,11 +72,12 @@ _SIGNALS = tuple(globals()[name] for name in __all__)
 
 
 def _receivers_changed(signal: object, **kwargs: object) -> None:
-    _app.set_signalling(any(s.receivers for s in _SIGNALS))
+    _app.refresh_signalling()
 
 
-# Requests check for receivers only while one is connected to any of these
-# (Flask is imported by many processes that never connect one): otherwise a
+# An app's requests check for receivers only while one would be called for it
+# (Flask is imported by many processes that never connect one; blinker keeps a
+# receiver disconnected from its one sender in `receivers`): otherwise a
 # request pays one attribute read for signals. A weakly connected receiver
 # that is collected leaves the checks on (blinker does not announce it): only
 # slower, never a missed signal.

@@ -24,7 +24,7 @@ SCRIPT = textwrap.dedent(
 
     client = TestClient(app)
     assert client.get("/").status_code == 200
-    assert FlaskCompat.signalling is False, "no receiver yet: nothing to check"
+    assert compat.signalling is False, "no receiver yet: nothing to check"
 
     seen = []
     def started(sender, **extra):
@@ -34,12 +34,12 @@ SCRIPT = textwrap.dedent(
     flask.signals.request_started.connect(started)
     flask.signals.request_finished.connect(finished)
     assert client.get("/").status_code == 200
-    assert FlaskCompat.signalling is True
+    assert compat.signalling is True
     assert seen == [("started", True), ("finished", 200)], seen
     flask.signals.request_started.disconnect(started)
-    assert FlaskCompat.signalling is True, "request_finished still has its receiver"
+    assert compat.signalling is True, "request_finished still has its receiver"
     flask.signals.request_finished.disconnect(finished)
-    assert FlaskCompat.signalling is False, "no receiver left: nothing to check"
+    assert compat.signalling is False, "no receiver left: nothing to check"
     assert client.get("/").status_code == 200
     assert seen == [("started", True), ("finished", 200)], seen
     flask.signals.request_finished.connect(finished)
@@ -54,8 +54,15 @@ SCRIPT = textwrap.dedent(
     flask.signals.request_finished.connect(finished, compat)
     assert compat.has_receivers("request_finished")
     assert not other.has_receivers("request_finished"), "connected for another app"
+    assert compat.signalling is True
+    assert other.signalling is False, "a receiver for another app: nothing to check"
     flask.signals.request_finished.disconnect(finished, compat)
     assert not compat.has_receivers("request_finished"), "disconnected from its sender"
+    assert compat.signalling is False, "disconnected from its sender: nothing to check"
+    # An app made while a receiver listens to every sender checks from its first request.
+    flask.signals.request_started.connect(started)
+    assert FlaskCompat(FastAPI()).signalling is True
+    flask.signals.request_started.disconnect(started)
 
     def gone(sender, **extra):
         seen.append("gone")
