@@ -41,9 +41,10 @@ PROFILES = {
     "tiny": Profile(
         "tiny", 1, 20, 5, 8, 1, 200, 1, 4, 100, 1.0, 1, 200, 100, ("flaskcompat, no hooks",)
     ),
-    "quick": Profile("quick", 3, 150, 30, 32, 3, 20_000, 2, 16, 2_000, 0.5, 1, 500, 1_000),
-    # Many short rounds: a burst of machine noise spoils few rounds, and medians drop them.
-    "full": Profile("full", 50, 400, 100, 32, 9, 200_000, 12, 32, 30_000, 1.5, 2, 10_000, 1_000),
+    "quick": Profile("quick", 60, 32, 30, 32, 3, 20_000, 2, 16, 2_000, 0.5, 1, 500, 1_000),
+    # Many short rounds (one wave of each variant): a burst of machine noise spoils few
+    # rounds, medians drop them, and the machine's speed drifts little within one.
+    "full": Profile("full", 1000, 32, 100, 32, 9, 200_000, 12, 32, 30_000, 1.5, 2, 10_000, 1_000),
 }
 
 

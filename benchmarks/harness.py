@@ -213,6 +213,12 @@ class Timed:
         return statistics.median(self.ratios) if self.ratios else float("nan")
 
 
+#: Requests each variant serves, untimed, before its slice of a round (a wave).
+SLICE_WARMUP = 32
+#: Rounds between full collections.
+FULL_COLLECT_EVERY = 10
+
+
 async def interleave(
     targets: Mapping[str, tuple[Target, list[Req], Check]],
     *,
@@ -225,6 +231,9 @@ async def interleave(
 ) -> dict[str, Timed]:
     """Time every target in shuffled order each round; ratios are to its baseline in that round.
 
+    Rounds should be short (a slice of one wave) and many: the machine's speed drifts
+    less within a round, and medians over many rounds resolve finer differences.
+
     Raises AssertionError on the first wrong response: a fast wrong answer is no result.
     """
     rng = random.Random(seed)
@@ -236,16 +245,18 @@ async def interleave(
         if problem is not None:
             raise AssertionError(f"{name}: {problem}")
     out = {name: Timed(name) for name in names}
-    for _ in range(rounds):
+    for i in range(rounds):
         rng.shuffle(names)
+        if i % FULL_COLLECT_EVERY == 0:
+            gc.collect()  # ~30 ms with every variant loaded: not before every slice
         this_round: dict[str, float] = {}
         for name in names:
             target, reqs, check = targets[name]
             batch = reqs[:slice_size]
-            # Short warm-up per slice so caches and the threadpool are hot for this variant.
-            await target.run(batch[: max(1, warmup // 4)], concurrency)
-            # Start each slice from a collected heap: no variant pays for another's garbage.
-            gc.collect()
+            # A few requests first so caches and the threadpool are hot for this variant.
+            await target.run(batch[:SLICE_WARMUP], concurrency)
+            # An empty young generation: no variant pays for another's fresh garbage.
+            gc.collect(0)
             seconds, resps = await target.run(batch, concurrency)
             problem = check_all(batch, resps, check)
             if problem is not None:

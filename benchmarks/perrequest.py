@@ -21,12 +21,12 @@ _NOT_LANDED = (NotImplementedError, AttributeError, TypeError)
 
 
 def _signals_loaded() -> bool:
-    """Whether the library sends signals in this process (the bridge rows load Flask's):
-    then every app pays the signal checks, as any app does where Flask is imported."""
+    """Whether the library's signals module is loaded in this process (the bridge rows
+    load Flask's, which loads it): then an app checks its switch before each signal,
+    and turns on the signal path only while a receiver would be called for it."""
     import sys
 
-    app = sys.modules.get("fastapi_flaskcompat.app")
-    return bool(app is not None and getattr(app.FlaskCompat, "signalling", False))
+    return "fastapi_flaskcompat.signals" in sys.modules
 
 
 async def prepare(variant: Variant) -> Target:

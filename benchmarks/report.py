@@ -30,7 +30,7 @@ from .micro import (
 from .perrequest import PerRequestResult
 from .semantics import CHECKS, SemanticsResult
 from .server import ServerResult, summary
-from .stats import overhead_us, paired, ratio_range
+from .stats import middle_half, overhead_us, paired, ratio_interval
 from .variants import (
     BARE,
     BARE_LOGIN,
@@ -159,11 +159,12 @@ def _git(*args: str) -> str:
 
 
 def noise_us(pr: PerRequestResult) -> float | None:
-    """Median |difference| between two identical bare apps in the same round."""
+    """How far from zero the median difference of two identical bare apps may lie
+    (the farther end of its 95% interval): what this run can resolve."""
     if NOISE not in pr.timed or BARE not in pr.timed:
         return None
-    a, b = pr.timed[NOISE].per_round_us, pr.timed[BARE].per_round_us
-    return statistics.median(abs(x - y) for x, y in zip(a, b, strict=True))
+    lo, hi = paired(pr, NOISE, BARE).interval_us
+    return max(abs(lo), abs(hi))
 
 
 def _within(x: float, noise: float | None) -> str:
@@ -175,12 +176,10 @@ def _us(x: float) -> str:
 
 
 def _pair_text(pr: PerRequestResult, a: str, b: str) -> str:
-    """Median difference per request, the middle half of rounds, and the ratio."""
+    """Median difference per request, its 95% interval, and the ratio."""
     p = paired(pr, a, b)
-    lo, hi = p.iqr_us
-    return (
-        f"{_us(p.median_us)} (middle half of rounds {lo:+.1f} to {hi:+.1f}), {p.median_ratio:.3f}×"
-    )
+    lo, hi = p.interval_us
+    return f"{_us(p.median_us)} (95% interval {lo:+.1f} to {hi:+.1f}), {p.median_ratio:.3f}×"
 
 
 def _noise_row(pr: PerRequestResult, a: str, b: str, label: str, noise: float | None) -> TargetRow:
@@ -213,7 +212,7 @@ def targets(r: Results) -> list[TargetRow]:
     noise = noise_us(pr) if pr else None
     if pr and LIB_NO_HOOKS in pr.timed:
         t = pr.timed[LIB_NO_HOOKS]
-        lo, hi = ratio_range(pr, LIB_NO_HOOKS)
+        lo, hi = ratio_interval(pr, LIB_NO_HOOKS)
         over = overhead_us(pr, LIB_NO_HOOKS)
         parts = [f"The library adds {_us(over)} per request over bare FastAPI"]
         if FLOOR in pr.timed:
@@ -223,8 +222,8 @@ def targets(r: Results) -> list[TargetRow]:
         if noise is not None:
             within = ", so the library's overhead is within it" if abs(over) <= noise else ""
             parts.append(
-                f"two identical bare apps differ by {noise:.1f} µs in a round (the noise "
-                f"floor){within}"
+                f"two identical bare apps resolve differences down to {noise:.1f} µs (the "
+                f"noise floor){within}"
             )
         note = "; ".join(parts) + "."
         if pr.settings.get("signals_loaded") and LIB_SIGNALS_UNLOADED in pr.timed:
@@ -236,7 +235,7 @@ def targets(r: Results) -> list[TargetRow]:
         rows.append(
             TargetRow(
                 "middleware without hooks ≤ 1.05× bare FastAPI",
-                f"{t.median_ratio:.3f}× (rounds {lo:.3f}–{hi:.3f}), {over:+.1f} µs/request",
+                f"{t.median_ratio:.3f}× (95% interval {lo:.3f}–{hi:.3f}), {over:+.1f} µs/request",
                 t.median_ratio <= 1.05,
                 note,
             )
@@ -246,7 +245,7 @@ def targets(r: Results) -> list[TargetRow]:
     label = "endpoint writing g and reading request.args ≤ 1.10× bare FastAPI"
     if pr and LIB_G_ARGS in pr.timed:
         t = pr.timed[LIB_G_ARGS]
-        lo, hi = ratio_range(pr, LIB_G_ARGS)
+        lo, hi = ratio_interval(pr, LIB_G_ARGS)
         note = ""
         if t.median_ratio > 1.10:
             pieces = [
@@ -261,7 +260,7 @@ def targets(r: Results) -> list[TargetRow]:
         rows.append(
             TargetRow(
                 label,
-                f"{t.median_ratio:.3f}× (rounds {lo:.3f}–{hi:.3f}), "
+                f"{t.median_ratio:.3f}× (95% interval {lo:.3f}–{hi:.3f}), "
                 f"{overhead_us(pr, LIB_G_ARGS):+.1f} µs/request",
                 t.median_ratio <= 1.10,
                 note,
@@ -489,9 +488,13 @@ def render(r: Results) -> str:
         "a real HTTP scope; every request runs in its own task, as a server runs it, in waves "
         "of concurrent requests. Every response is checked (status and JSON body) after the "
         "timed slice: a fast wrong answer fails the run. Each round times one slice of every "
-        "variant in a freshly shuffled order, after a short per-slice warm-up and a "
-        "`gc.collect()`; ratios are taken within a round against the variant's baseline and "
-        "the report gives their median. Micro numbers are `timeit` loops inside a live "
+        "variant (one wave) in a freshly shuffled order, after an untimed wave and a "
+        "collection of the young generation (a full `gc.collect()` every few rounds); ratios "
+        "and differences are taken within a round against the variant's baseline, and the "
+        "report gives their median over many rounds with its 95% interval (order "
+        "statistics). Rounds a few milliseconds long see the same machine: slices of whole "
+        "seconds saw its speed drift between variants, and two identical apps then differed "
+        "by 8 µs at the median. Micro numbers are `timeit` loops inside a live "
         "context, with the empty loop's cost removed, also shuffled per round.\n"
     )
     w(
@@ -531,25 +534,28 @@ def _per_request(r: Results, write: Write) -> None:
     )
     noise = noise_us(pr)
     if noise is not None:
-        lo, hi = ratio_range(pr, NOISE)
+        p = paired(pr, NOISE, BARE)
+        lo, hi = p.interval_us
+        rlo, rhi = p.ratio_interval
         write(
             f"**Noise floor observed:** two identical bare FastAPI apps differ by a median "
-            f"{noise:.1f} µs per request within a round; their per-round ratio is "
-            f"{pr.timed[NOISE].median_ratio:.3f}× (range {lo:.3f}–{hi:.3f}). Differences "
-            "smaller than that are not findings.\n"
+            f"{_us(p.median_us)} per request (95% interval {lo:+.1f} to {hi:+.1f}), a ratio "
+            f"of {p.median_ratio:.3f}× ({rlo:.3f}–{rhi:.3f}). Differences within "
+            f"±{noise:.1f} µs are not findings.\n"
         )
     if "per_request" in r.images:
         write(f"![per-request overhead]({r.images['per_request']})\n")
     write(
-        "| variant | µs/request (median) | min–max | added vs baseline | "
+        "| variant | µs/request (median) | middle half of rounds | added vs baseline | "
         "ratio (median of rounds) | baseline |"
     )
     write("|---|---:|---:|---:|---:|---|")
     for v in pr.variants:
         t = pr.timed[v.name]
         added = "—" if v.name == v.baseline else f"{overhead_us(pr, v.name):+.1f} µs"
+        q1, q3 = middle_half(t.per_round_us)
         write(
-            f"| {v.name} | {t.median_us:.1f} | {t.min_us:.1f}–{t.max_us:.1f} | {added} | "
+            f"| {v.name} | {t.median_us:.1f} | {q1:.1f}–{q3:.1f} | {added} | "
             f"{t.median_ratio:.3f}× | {v.baseline} |"
         )
     write("")
@@ -714,8 +720,8 @@ def _comparisons(
 ) -> None:
     """One line per (a, b, expectation): a against b round by round."""
     write(
-        "| comparison | difference per request: median (middle half of rounds) | "
-        "ratio: median (min–max) | expected |"
+        "| comparison | difference per request: median (95% interval) | "
+        "ratio: median (95% interval) | expected |"
     )
     write("|---|---:|---:|---|")
     for a, b, expected in rows:
@@ -723,8 +729,8 @@ def _comparisons(
             write(f"| {a} vs {b} | not run | — | {expected} |")
             continue
         p = paired(pr, a, b)
-        lo, hi = p.iqr_us
-        rlo, rhi = p.ratio_range
+        lo, hi = p.interval_us
+        rlo, rhi = p.ratio_interval
         write(
             f"| {a} **vs** {b} | {_us(p.median_us)} ({lo:+.1f} to {hi:+.1f}) | "
             f"{p.median_ratio:.3f}× ({rlo:.3f}–{rhi:.3f}) | {expected} |"
@@ -732,8 +738,8 @@ def _comparisons(
     write("")
     if noise is not None:
         write(
-            f"For scale, the noise floor of this run: {noise:.1f} µs per request (median "
-            "|difference| of two identical bare FastAPI apps in the same round).\n"
+            f"For scale, the noise floor of this run: ±{noise:.1f} µs per request (the 95% "
+            "interval of the median difference of two identical bare FastAPI apps).\n"
         )
 
 
@@ -806,18 +812,18 @@ def _login(pr: PerRequestResult, write: Write) -> None:
     write("|---|---:|---:|---:|---:|")
     for name, base in ((LOGIN_FASTAPI, BARE_LOGIN), (LOGIN_FLASK, FLASK_BARE_LOGIN)):
         p = paired(pr, name, base)
-        lo, hi = p.iqr_us
+        lo, hi = p.interval_us
         write(
             f"| {name} | {pr.timed[name].median_us:.1f} | {pr.timed[base].median_us:.1f} | "
             f"{_us(p.median_us)} ({lo:+.1f} to {hi:+.1f}) | {p.median_ratio:.3f}× |"
         )
     write("")
     cross = paired(pr, LOGIN_FASTAPI, LOGIN_FLASK)
-    rlo, rhi = cross.ratio_range
+    rlo, rhi = cross.ratio_interval
     added_fastapi = paired(pr, LOGIN_FASTAPI, BARE_LOGIN).median_us
     added_flask = paired(pr, LOGIN_FLASK, FLASK_BARE_LOGIN).median_us
     write(
-        f"FastAPI + bridge ÷ Flask, whole request: {cross.median_ratio:.3f}× (rounds "
+        f"FastAPI + bridge ÷ Flask, whole request: {cross.median_ratio:.3f}× (95% interval "
         f"{rlo:.3f}–{rhi:.3f}). What Flask-Login adds: {_us(added_fastapi)} on FastAPI + the "
         f"bridge, {_us(added_flask)} on Flask"
         + (f" ({added_fastapi / added_flask:.2f}× Flask's).\n" if added_flask > 0 else ".\n")

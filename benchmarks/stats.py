@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .perrequest import PerRequestResult
@@ -14,9 +16,26 @@ def overhead_us(result: PerRequestResult, name: str) -> float:
     return paired(result, name, variant.baseline).median_us
 
 
-def ratio_range(result: PerRequestResult, name: str) -> tuple[float, float]:
-    ratios = result.timed[name].ratios
-    return min(ratios), max(ratios)
+def median_interval(values: Sequence[float]) -> tuple[float, float]:
+    """A 95% confidence interval of the median, from order statistics alone (no
+    assumption on how rounds are distributed: machine noise is skewed)."""
+    ordered = sorted(values)
+    n = len(ordered)
+    k = max(0, math.floor((n - 1.96 * math.sqrt(n)) / 2))
+    return ordered[k], ordered[n - 1 - k]
+
+
+def middle_half(values: Sequence[float]) -> tuple[float, float]:
+    """The 25th and 75th percentiles (the one value twice, for a single round)."""
+    if len(values) < 2:
+        return values[0], values[0]
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q3
+
+
+def ratio_interval(result: PerRequestResult, name: str) -> tuple[float, float]:
+    """The 95% interval of a variant's median ratio to its baseline."""
+    return median_interval(result.timed[name].ratios)
 
 
 @dataclass(frozen=True)
@@ -31,20 +50,17 @@ class Paired:
         return statistics.median(self.diffs_us)
 
     @property
-    def iqr_us(self) -> tuple[float, float]:
-        """The middle half of the per-round differences (25th to 75th percentile)."""
-        if len(self.diffs_us) < 2:
-            return self.diffs_us[0], self.diffs_us[0]
-        q = statistics.quantiles(self.diffs_us, n=4, method="inclusive")
-        return q[0], q[2]
+    def interval_us(self) -> tuple[float, float]:
+        """The 95% interval of the median difference: what the run resolves."""
+        return median_interval(self.diffs_us)
 
     @property
     def median_ratio(self) -> float:
         return statistics.median(self.ratios)
 
     @property
-    def ratio_range(self) -> tuple[float, float]:
-        return min(self.ratios), max(self.ratios)
+    def ratio_interval(self) -> tuple[float, float]:
+        return median_interval(self.ratios)
 
 
 def paired(result: PerRequestResult, a: str, b: str) -> Paired:
