@@ -460,7 +460,7 @@ def render(r: Results) -> str:
     w(
         "Run it yourself from a checkout: `pip install -e '.[bench]'` (the peers, uvicorn and "
         "matplotlib), then `python -m benchmarks` (quick mode, under 30 s on an idle machine, "
-        "prints this report) or `python -m benchmarks --full --write` (a few minutes, "
+        "prints this report) or `python -m benchmarks --full --write` (some twelve minutes, "
         "rewrites this page and its charts). `--only per-request,micro,server,memory,"
         "semantics` picks sections. Only 127.0.0.1 is ever contacted.\n"
     )
