@@ -35,7 +35,7 @@ from .harness import serve
 #: (variant, baseline): the rows of the report's targets this measures.
 PAIRS = (
     (variants.LIB_NO_HOOKS, variants.BARE),
-    (variants.LIB_G_ARGS, variants.BARE),
+    (variants.LIB_G_ARGS, variants.BARE_NO_QUERY),
     (variants.LIB_G_ARGS_BRIDGED, variants.LIB_G_ARGS),
 )
 SHORT, LONG = 200, 1200

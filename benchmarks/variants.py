@@ -102,6 +102,21 @@ def _bare_async() -> Target:
     return Target(asgi=app)
 
 
+def check_no_query(req: Req, resp: Resp) -> str | None:
+    return check_json(resp, {"q": "-"})
+
+
+def _bare_no_query() -> Target:
+    """Issue 7's baseline for the g + request.args row: an endpoint that reads no query."""
+    app = FastAPI()
+
+    @app.get("/item")
+    async def item() -> dict[str, str]:
+        return {"q": "-"}
+
+    return Target(asgi=app)
+
+
 def _bare_sync() -> Target:
     app = FastAPI()
 
@@ -653,6 +668,7 @@ def _quart() -> Target:
 BARE = "bare FastAPI (async)"
 BARE_SYNC = "bare FastAPI (sync def)"
 BARE_JSON = "bare FastAPI (await request.json())"
+BARE_NO_QUERY = "bare FastAPI, reading no query"
 BARE_LOGIN = "bare FastAPI (the login rows' request and answer)"
 FLASK_BARE_LOGIN = "Flask 3, bare (the login rows' request and answer)"
 LIB_NO_HOOKS = "flaskcompat, no hooks"
@@ -673,6 +689,7 @@ VARIANTS: list[Variant] = [
     Variant(
         "bare FastAPI again (noise floor)", "bare", BARE, GET, _bare_async, "same app built twice"
     ),
+    Variant(BARE_NO_QUERY, "bare", BARE_NO_QUERY, GET, _bare_no_query, checker=check_no_query),
     Variant(BARE_SYNC, "bare", BARE_SYNC, GET, _bare_sync),
     Variant(BARE_JSON, "bare", BARE_JSON, POST, _bare_json),
     Variant("floor: pure ASGI, one ContextVar", "floor", BARE, GET, _floor),
@@ -722,7 +739,8 @@ VARIANTS: list[Variant] = [
     ),
     Variant("flaskcompat, g write+read", "flaskcompat", BARE, GET, _lib_g(False)),
     Variant("flaskcompat, request.args", "flaskcompat", BARE, GET, _lib_args),
-    Variant(LIB_G_ARGS, "flaskcompat", BARE, GET, _lib_g_and_args(False)),
+    # Issue 7's pair: against a bare endpoint that reads no query, as the issue measured.
+    Variant(LIB_G_ARGS, "flaskcompat", BARE_NO_QUERY, GET, _lib_g_and_args(False)),
     Variant("flaskcompat, sync def endpoint", "flaskcompat", BARE_SYNC, GET, _lib_sync_endpoint),
     Variant("flaskcompat, sync def, g write+read", "flaskcompat", BARE_SYNC, GET, _lib_g(True)),
     Variant(
