@@ -253,7 +253,7 @@ async def interleave(
         for name in names:
             target, reqs, check = targets[name]
             batch = reqs[:slice_size]
-            # A few requests first so caches and the threadpool are hot for this variant.
+            # One untimed wave first, so caches and the threadpool are hot for this variant.
             await target.run(batch[:SLICE_WARMUP], concurrency)
             # An empty young generation: no variant pays for another's fresh garbage.
             gc.collect(0)
