@@ -42,10 +42,10 @@ PROFILES = {
         "tiny", 1, 20, 5, 8, 1, 200, 1, 4, 100, 1.0, 1, 200, 100, ("flaskcompat, no hooks",)
     ),
     "quick": Profile("quick", 60, 32, 30, 32, 3, 20_000, 2, 16, 2_000, 0.5, 1, 500, 1_000),
-    # Many short rounds (one wave of each variant; 20,000 operations of each statement):
-    # a burst of machine noise spoils few rounds, medians drop them, and the machine's
-    # speed drifts little within one (9 rounds of 200,000 gave 1.11x and 1.38x for the
-    # same g.x-read ratio in two runs; 90 of 20,000 gave 1.12x and 1.15x).
+    # Many rounds of short slices (one wave of each variant; 20,000 operations of each
+    # statement): a burst of machine noise spoils few of them, and medians drop them
+    # (9 rounds of 200,000 gave 1.11x and 1.38x for the same g.x-read ratio in two
+    # runs; 90 of 20,000 gave 1.12x and 1.15x).
     "full": Profile("full", 1000, 32, 100, 32, 90, 20_000, 12, 32, 30_000, 1.5, 2, 10_000, 1_000),
 }
 
