@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import sys
+import threading
 import typing as t
 import weakref
 from collections.abc import Callable
@@ -58,14 +59,18 @@ def activate_signals(module: ModuleType) -> None:
     _all_signals = tuple(getattr(module, name) for name in module.__all__)
 
 
-#: Every FlaskCompat alive: each holds its own signalling switch.
+#: Every FlaskCompat alive: each holds its own signalling switch. Apps are made
+#: and receivers connected in any thread: the lock keeps the set whole while read.
 _apps: weakref.WeakSet[FlaskCompat] = weakref.WeakSet()
+_apps_lock = threading.Lock()
 
 
 def refresh_signalling() -> None:
     """Called by the signals module when receivers of Flask's signals come and
     go: an app whose switch is on checks for receivers and sends, each request."""
-    for app in list(_apps):
+    with _apps_lock:
+        apps = list(_apps)
+    for app in apps:
         app.signalling = _listened_to(app)
 
 
@@ -149,8 +154,10 @@ class FlaskCompat(Scaffold):
         self.response_class = self.response_class
         self.app_ctx_globals_class = self.app_ctx_globals_class
         self.flask_context_vars = self.flask_context_vars
+        with _apps_lock:
+            _apps.add(self)
+        # After joining the set: a receiver connected meanwhile is seen either way.
         self.signalling = _listened_to(self)
-        _apps.add(self)
         self.fastapi_app: Starlette | None = None
         self.name: str = name or getattr(app, "title", None) or import_name or "fastapi_flaskcompat"
         self.config: Config = self.config_class(self.root_path, DEFAULT_CONFIG)

@@ -87,3 +87,56 @@ def test_signals_start_at_the_first_receiver() -> None:
         timeout=120,
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+THREADS_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import threading
+
+    import flask
+    from fastapi import FastAPI
+    from fastapi_flaskcompat import FlaskCompat
+    import fastapi_flaskcompat.signals  # noqa: F401
+
+    # An extension connects a receiver in one thread while apps are made in another
+    # (a worker's start-up): connect() must not fail, and no app may miss the receiver.
+    errors = []
+    apps = []
+
+    def make_apps():
+        try:
+            for _ in range(300):
+                apps.append(FlaskCompat(FastAPI()))
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    def receiver(sender, **extra):
+        pass
+
+    sys.setswitchinterval(1e-5)
+    maker = threading.Thread(target=make_apps)
+    maker.start()
+    try:
+        while maker.is_alive():
+            flask.signals.request_started.connect(receiver)
+            flask.signals.request_started.disconnect(receiver)
+    except Exception as exc:
+        errors.append(repr(exc))
+    maker.join()
+    assert not errors, errors
+    flask.signals.request_started.connect(receiver)
+    assert all(app.signalling for app in apps), "an app missed the receiver"
+    print("ok")
+    """
+)
+
+
+def test_receivers_connected_while_another_thread_makes_apps() -> None:
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", THREADS_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
