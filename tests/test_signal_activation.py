@@ -79,14 +79,19 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_signals_start_at_the_first_receiver() -> None:
+def run_fresh(script: str) -> None:
+    """Run ``script`` in a fresh interpreter; it prints "ok" when its asserts held."""
     done = subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", SCRIPT],
+        [sys.executable, "-W", "ignore", "-c", script],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_signals_start_at_the_first_receiver() -> None:
+    run_fresh(SCRIPT)
 
 
 THREADS_SCRIPT = textwrap.dedent(
@@ -133,10 +138,4 @@ THREADS_SCRIPT = textwrap.dedent(
 
 
 def test_receivers_connected_while_another_thread_makes_apps() -> None:
-    done = subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", THREADS_SCRIPT],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    run_fresh(THREADS_SCRIPT)
