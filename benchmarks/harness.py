@@ -231,8 +231,8 @@ async def interleave(
 ) -> dict[str, Timed]:
     """Time every target in shuffled order each round; ratios are to its baseline in that round.
 
-    Rounds should be short (a slice of one wave) and many: the machine's speed drifts
-    less within a round, and medians over many rounds resolve finer differences.
+    Slices should be short (one wave) and rounds many: a burst of machine noise then
+    spoils few slices, and medians over many rounds resolve finer differences.
 
     Raises AssertionError on the first wrong response: a fast wrong answer is no result.
     """

@@ -52,11 +52,12 @@ _signals: ModuleType | None = None
 _all_signals: tuple[t.Any, ...] = ()
 
 
-def activate_signals(module: ModuleType) -> None:
-    """Called by the signals module on import: from now on, signals can be sent."""
+def activate_signals(module: ModuleType, signals: tuple[t.Any, ...]) -> None:
+    """Called by the signals module on import, with its signals: from now on,
+    signals can be sent."""
     global _signals, _all_signals
     _signals = module
-    _all_signals = tuple(getattr(module, name) for name in module.__all__)
+    _all_signals = signals
 
 
 #: Every FlaskCompat alive: each holds its own signalling switch. Apps are made

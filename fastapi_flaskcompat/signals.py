@@ -66,9 +66,9 @@ __all__ = [
 
 from . import app as _app  # after the signals exist
 
-_app.activate_signals(sys.modules[__name__])
-
 _SIGNALS = tuple(globals()[name] for name in __all__)
+
+_app.activate_signals(sys.modules[__name__], _SIGNALS)
 
 
 def _receivers_changed(signal: object, **kwargs: object) -> None:
