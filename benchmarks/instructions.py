@@ -36,6 +36,7 @@ from .harness import serve
 PAIRS = (
     (variants.LIB_NO_HOOKS, variants.BARE),
     (variants.LIB_G_ARGS, variants.BARE_NO_QUERY),
+    (variants.FLOOR_WERKZEUG_ARGS, variants.BARE_NO_QUERY),
     (variants.LIB_G_ARGS_BRIDGED, variants.LIB_G_ARGS),
 )
 SHORT, LONG = 200, 1200

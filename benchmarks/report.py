@@ -35,6 +35,7 @@ from .variants import (
     BARE,
     BARE_LOGIN,
     FLASK_BARE_LOGIN,
+    FLOOR_WERKZEUG_ARGS,
     LIB_APP_HOOK,
     LIB_APP_HOOK_ROUTER,
     LIB_BP_BESIDE,
@@ -259,6 +260,18 @@ def targets(r: Results) -> list[TargetRow]:
                 f" Against the bare endpoint giving the same answer (`q: str`, the other "
                 f"rows' baseline): {same.median_ratio:.3f}×, {_us(same.median_us)}."
             )
+        verdict = ""
+        if FLOOR_WERKZEUG_ARGS in pr.timed:
+            floor = pr.timed[FLOOR_WERKZEUG_ARGS]
+            floor_lo, floor_hi = ratio_interval(pr, FLOOR_WERKZEUG_ARGS)
+            note += (
+                f" Its floor, one ContextVar plus Werkzeug's own request built from the scope "
+                f"with no headers (less than any library handing out Werkzeug's request can "
+                f"do), is {floor.median_ratio:.3f}× (95% interval {floor_lo:.3f}–"
+                f"{floor_hi:.3f}) of the same baseline."
+            )
+            if floor_lo > 1.10:
+                verdict = "**not met**: unreachable with Werkzeug's request (floor over 1.10×)"
         if t.median_ratio > 1.10:
             pieces = [
                 f"{name} {_us(overhead_us(pr, name))}"
@@ -276,6 +289,7 @@ def targets(r: Results) -> list[TargetRow]:
                 f"{overhead_us(pr, LIB_G_ARGS):+.1f} µs/request",
                 t.median_ratio <= 1.10,
                 note,
+                verdict,
             )
         )
     else:

@@ -168,6 +168,54 @@ def _floor() -> Target:
     return Target(asgi=app)
 
 
+_floor_scope: ContextVar[tuple[Any, dict[str, Any]]] = ContextVar("floor_scope")
+
+
+class FloorScopeMiddleware:
+    """Pure ASGI middleware that binds the scope and a fresh dict (a ``g``), nothing else."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        token = _floor_scope.set((scope, {}))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _floor_scope.reset(token)
+
+
+def _floor_werkzeug_args() -> Target:
+    """A lower bound for the g + request.args row: what any library pays that answers
+    ``request.args`` with Werkzeug's request, as the contract requires. One ContextVar,
+    Werkzeug's sans-IO request built from the scope with no headers (less than a library
+    can do: it must give ``request.headers``), its ``args``, a g write and read."""
+    from werkzeug.datastructures import Headers
+    from werkzeug.sansio.request import Request as SansIORequest
+
+    app = FastAPI()
+
+    @app.get("/item")
+    async def item() -> dict[str, str]:
+        scope, g = _floor_scope.get()
+        request = SansIORequest(
+            method=scope["method"],
+            scheme=scope["scheme"],
+            server=scope["server"],
+            root_path=scope["root_path"],
+            path=scope["path"],
+            query_string=scope["query_string"],
+            headers=Headers(),
+            remote_addr=scope["client"][0],
+        )
+        g["x"] = 1
+        g["q"] = request.args.get("q")
+        return {"q": g["q"]}
+
+    app.add_middleware(FloorScopeMiddleware)
+    return Target(asgi=app)
+
+
 # --- this library -----------------------------------------------------------------------------
 
 
@@ -678,6 +726,7 @@ LIB_BP_HOOK = "flaskcompat, the same hook on a blueprint (its route)"
 LIB_BP_BESIDE = "flaskcompat, route of no blueprint beside a hooked blueprint"
 LIB_SIGNALS_UNLOADED = "flaskcompat, no hooks, signals never loaded (bare install)"
 LIB_SIGNAL_RECEIVERS = "flaskcompat, receivers on request_started + request_finished"
+FLOOR_WERKZEUG_ARGS = "floor: one ContextVar + Werkzeug's request, g + request.args"
 LIB_G_ARGS = "flaskcompat, g + request.args"
 LIB_G_ARGS_BRIDGED = "flaskcompat, g + request.args, bridge on"
 LIB_BRIDGE_FLASK_NAMES = "flaskcompat, Flask bridge (flask.g/request)"
@@ -740,6 +789,7 @@ VARIANTS: list[Variant] = [
     Variant("flaskcompat, g write+read", "flaskcompat", BARE, GET, _lib_g(False)),
     Variant("flaskcompat, request.args", "flaskcompat", BARE, GET, _lib_args),
     # Issue 7's pair: against a bare endpoint that reads no query, as the issue measured.
+    Variant(FLOOR_WERKZEUG_ARGS, "floor", BARE_NO_QUERY, GET, _floor_werkzeug_args),
     Variant(LIB_G_ARGS, "flaskcompat", BARE_NO_QUERY, GET, _lib_g_and_args(False)),
     Variant("flaskcompat, sync def endpoint", "flaskcompat", BARE_SYNC, GET, _lib_sync_endpoint),
     Variant("flaskcompat, sync def, g write+read", "flaskcompat", BARE_SYNC, GET, _lib_g(True)),
