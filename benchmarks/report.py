@@ -268,7 +268,8 @@ def targets(r: Results) -> list[TargetRow]:
                 f" Its floor, one ContextVar plus Werkzeug's own request built from the scope "
                 f"with no headers (less than any library handing out Werkzeug's request can "
                 f"do), is {floor.median_ratio:.3f}× (95% interval {floor_lo:.3f}–"
-                f"{floor_hi:.3f}) of the same baseline."
+                f"{floor_hi:.3f}) of the same baseline; the library over that floor: "
+                f"{_pair_text(pr, LIB_G_ARGS, FLOOR_WERKZEUG_ARGS)}."
             )
             if floor_lo > 1.10:
                 verdict = "**not met**: unreachable with Werkzeug's request (floor over 1.10×)"
