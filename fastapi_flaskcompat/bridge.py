@@ -87,12 +87,38 @@ _classes: dict[tuple[type, type], type] = {}
 
 
 def flask_class(ours: type, theirs: type) -> type:
-    """``ours`` that is also a ``theirs`` (our methods first), made once."""
+    """``ours`` that is also a ``theirs`` (our methods first), made once.
+
+    Its instances pickle (Flask-Caching stores a view's response so) as
+    ``ours`` and ``theirs``, which import by name where this class does not,
+    and come back as this class, rebuilt in a process that never installed
+    the bridge too."""
     if issubclass(ours, theirs):
         return ours
     cls = _classes.get((ours, theirs))
     if cls is None:
         cls = _classes[ours, theirs] = type(
-            ours.__name__, (ours, theirs), {"__module__": ours.__module__}
+            ours.__name__,
+            (ours, theirs),
+            {"__module__": ours.__module__, "__reduce_ex__": _reduce_ex},
         )
     return cls
+
+
+def _reduce_ex(self: t.Any, protocol: t.SupportsIndex) -> t.Any:
+    cls = type(self)
+    reduced = object.__reduce_ex__(self, protocol)
+    bases = cls.__bases__
+    # A subclass of the bridge's class imports by its own name: pickled as usual.
+    if not isinstance(reduced, tuple) or len(bases) != 2 or _classes.get(bases) is not cls:
+        return reduced
+    ours, theirs = bases
+    # ``copyreg.__newobj__, (cls, *args), state, ...``: the class by its parts.
+    _newobj, (_cls, *args), *rest = reduced
+    return (_new_instance, (ours, theirs, *args), *rest)
+
+
+def _new_instance(ours: type, theirs: type, *args: t.Any) -> t.Any:
+    """Unpickling: an instance of ``flask_class(ours, theirs)``, its state set after."""
+    cls = flask_class(ours, theirs)
+    return cls.__new__(cls, *args)

@@ -85,6 +85,47 @@ async def test_isinstance_checks_extensions_make() -> None:
     assert isinstance(late, Blueprint) and late.get is not flask.Blueprint.get
 
 
+def test_a_bridged_response_pickles_as_a_flask_response_does() -> None:
+    """Flask-Caching and other caches pickle a view's response; the bridge's class
+    (ours and Flask's) must survive it, in a process that never made a bridge too."""
+    import pickle
+    import subprocess
+    import sys
+
+    reference = flask.Response("hi", status=203, headers={"X-A": "1"})
+    _, compat = bridged()
+    ours = compat.response_class("hi", status=203, headers={"X-A": "1"})
+    for response in (reference, ours):
+        response.set_cookie("seen", "1")
+    back = pickle.loads(pickle.dumps(ours))
+    assert type(back) is compat.response_class
+    assert (back.status, back.get_data(), back.headers.to_wsgi_list()) == (
+        reference.status,
+        reference.get_data(),
+        reference.headers.to_wsgi_list(),
+    )
+    fresh = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import pickle, sys, flask, fastapi_flaskcompat as f;"
+            "r = pickle.loads(sys.stdin.buffer.read());"
+            "print(isinstance(r, flask.Response), isinstance(r, f.Response), r.status)",
+        ],
+        input=pickle.dumps(ours),
+        capture_output=True,
+        timeout=60,
+    )
+    assert fresh.stdout.decode().split() == [
+        "True",
+        "True",
+        "203",
+        "NON",
+        "AUTHORITATIVE",
+        "INFORMATION",
+    ], fresh.stderr
+
+
 async def test_a_real_flask_app_in_the_same_process_keeps_its_own_contexts() -> None:
     """Both serve at once: neither sees the other's app, ``g`` or request."""
     app, compat = bridged()
