@@ -322,7 +322,8 @@ async def handle_exception(
         if fastapi_handler is not None:
             response = await call_fastapi_handler(fastapi_handler, request, exc)
         else:
-            response = PlainTextResponse("Internal Server Error", status_code=500)
+            # Flask's own answer: Werkzeug's InternalServerError page.
+            response = app.make_response(server_error)
     # The server still gets the exception; its error handler must not answer twice.
     with contextlib.suppress(AttributeError):
         setattr(exc, _ANSWERED, getattr(exc, _ANSWERED, 0) + 1)
