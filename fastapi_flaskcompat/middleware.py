@@ -20,7 +20,7 @@ from .blueprints import BlueprintRoute, run_blueprint_phase
 from .body import open_body
 from .ctx import RequestContext
 from .globals import _get_ctx
-from .wrappers import Response
+from .wrappers import Response, StreamRelay, relay_if_wrapped
 
 if t.TYPE_CHECKING:
     from .app import FlaskCompat
@@ -118,6 +118,9 @@ class FlaskCompatMiddleware:
             raise
         finally:
             try:
+                relay = ctx.relay
+                if relay is not None:
+                    await relay.aclose()
                 if cancelled:
                     wait = compat.config.get("FLASKCOMPAT_TEARDOWN_WAIT", DEFAULT_TEARDOWN_WAIT)
                     await ctx.async_pop_cancelled(wait)
@@ -273,6 +276,8 @@ class _Responder(RequestContext):
     from_error_handler = False
     #: An error raised by after_request: Flask answers it with the 500 path only.
     finalize_error: Exception | None = None
+    #: Set when a hook wrapped the app's streamed body; closed before the pop.
+    relay: StreamRelay | None = None
 
     def send(self, message: Message) -> Awaitable[None]:
         # A plain function handing back the awaitable to await: no coroutine
@@ -316,6 +321,7 @@ class _Responder(RequestContext):
     async def finish_streaming(self, start: Message) -> None:
         """Run the hooks on the start message of a streamed response."""
         original = self.app.response_class.from_asgi(start, None)
+        pending = original.response
         response = await self.process(original)
         self.started = True
         await self.send_downstream(response.asgi_start())
@@ -323,6 +329,13 @@ class _Responder(RequestContext):
             # A hook replaced the response: send its body, drop the app's.
             downstream, self.send_downstream = self.send_downstream, _drop
             await response.send_body(downstream)
+            return
+        # A hook wrapped the app's stream (Flask-Compress) or replaced its body:
+        # the app's chunks go through what the hook put there.
+        relay = relay_if_wrapped(response, pending)
+        if relay is not None:
+            self.relay = relay
+            self.send_downstream = relay.send_through(self.send_downstream)
 
     async def process(self, response: Response) -> Response:
         # Every middleware's hooks run in its own contexts: a mounted app's

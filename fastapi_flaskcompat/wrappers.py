@@ -7,11 +7,15 @@ It is built only when code touches ``request``.
 
 from __future__ import annotations
 
+import contextvars
 import json
+import queue
+import threading
 import typing as t
 from functools import cached_property
 from io import BytesIO
 
+import anyio
 from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool
 from starlette.requests import Request as StarletteRequest
@@ -402,10 +406,139 @@ class Response(WerkzeugResponse, StarletteResponse):
 
 
 class _StreamPending:
-    """Stands for a body the app is still streaming: it cannot be read in a hook."""
+    """Stands for a body the app is still streaming: it cannot be read in a hook,
+    only wrapped lazily (Flask-Compress: ``response.response = compress(
+    response.iter_encoded())``); the wrapper then pulls the app's chunks from
+    its :class:`StreamRelay`."""
+
+    relay: StreamRelay | None = None
 
     def __iter__(self) -> t.Iterator[bytes]:
+        if self.relay is not None:
+            return self.relay.app_chunks()
         raise RuntimeError(
             "The body of a streaming response cannot be read or replaced in after_request;"
-            " change its status, headers or cookies instead."
+            " change its status, headers or cookies instead, or wrap it lazily"
+            " (response.response = transform(response.iter_encoded()))."
         )
+
+
+def relay_if_wrapped(response: Response, pending: object) -> StreamRelay | None:
+    """For ``response`` made by :meth:`Response.from_asgi` for a stream (``pending``
+    its ``response.response`` then), after the hooks ran on it: a relay when a hook
+    gave it another body, which wraps the app's chunks or replaces them; else None."""
+    if response.response is pending or type(pending) is not _StreamPending:
+        return None
+    return StreamRelay(response, pending)
+
+
+#: What a relay's thread reports: it wants the app's next chunk, or it is done.
+_HUNGRY, _FINISHED, _END = object(), object(), object()
+
+
+class _Failed:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class StreamRelay:
+    """Feeds the chunks the app streams through the iterator an after_request hook
+    put around them, as a WSGI server iterates a Flask response whose body a hook
+    wrapped. That iterator pulls its input, so it runs in a thread of its own
+    (in a copy of the request's context); each chunk the app sends goes in, and
+    what the iterator yields for it goes out before the app's ``send`` returns,
+    which keeps the app's pace (no unbounded buffering)."""
+
+    def __init__(self, response: Response, pending: _StreamPending) -> None:
+        self._into: queue.SimpleQueue[t.Any] = queue.SimpleQueue()
+        self._out: queue.SimpleQueue[t.Any] = queue.SimpleQueue()
+        self._ready = False  # the thread asked for its first chunk (or finished)
+        self._finished = False
+        pending.relay = self
+        self._thread = threading.Thread(
+            target=contextvars.copy_context().run,
+            args=(self._pump, response),
+            name="fastapi-flaskcompat stream relay",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def _pump(self, response: Response) -> None:
+        try:
+            for chunk in response.iter_encoded():
+                self._out.put(chunk)
+        except BaseException as error:  # handed to the app's send, which raises it
+            self._out.put(_Failed(error))
+        finally:
+            close = getattr(response.response, "close", None)
+            if close is not None:
+                close()
+            self._out.put(_FINISHED)
+
+    def app_chunks(self) -> t.Iterator[bytes]:
+        """The app's body as the wrapper iterates it (in the relay's thread)."""
+        while True:
+            self._out.put(_HUNGRY)
+            chunk = self._into.get()
+            if chunk is _END:
+                return
+            yield chunk
+
+    def _exchange(self, chunk: t.Any) -> list[bytes]:
+        """In a worker thread: hand ``chunk`` over, collect what the wrapper
+        yields until it wants the next one (or ends)."""
+        out: list[bytes] = []
+        if not self._ready:
+            self._ready = True
+            out += self._collect()
+        if not self._finished:
+            self._into.put(chunk)
+            out += self._collect()
+        return out
+
+    def _collect(self) -> list[bytes]:
+        out: list[bytes] = []
+        while True:
+            item = self._out.get()
+            if item is _HUNGRY:
+                return out
+            if item is _FINISHED:
+                self._finished = True
+                return out
+            if type(item) is _Failed:
+                self._finished = True
+                self._out.get()  # its _FINISHED
+                raise item.error
+            out.append(item)
+
+    def send_through(self, downstream: Send) -> Send:
+        """The ``send`` for the app's body messages."""
+
+        async def send(message: Message) -> None:
+            if message["type"] != "http.response.body":
+                return
+            body = message.get("body", b"")
+            chunks = await anyio.to_thread.run_sync(self._exchange, body) if body else []
+            more = message.get("more_body", False)
+            if not more:
+                chunks += await anyio.to_thread.run_sync(self._exchange, _END)
+            for chunk in chunks:
+                if chunk:
+                    await downstream(
+                        {"type": "http.response.body", "body": chunk, "more_body": True}
+                    )
+            if not more:
+                await downstream({"type": "http.response.body", "body": b""})
+
+        return send
+
+    async def aclose(self) -> None:
+        """End the wrapper (the app stopped streaming) and wait for its thread,
+        before the request's context is popped: the wrapper may hold it pushed."""
+        if not self._finished:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self._exchange, _END)
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(self._thread.join)

@@ -15,9 +15,12 @@ import threading
 import typing as t
 import uuid
 
+import anyio
 import flask
 import pytest
 from fastapi.responses import StreamingResponse
+
+import fastapi_flaskcompat
 
 from .harness import (
     ENDPOINT_KINDS,
@@ -356,6 +359,87 @@ async def test_after_request_runs_before_a_streamed_body_starts(endpoint_kind: s
     theirs, ours = await run_both(setup, "/s", rule="/s", endpoint_kind=endpoint_kind)
     assert ours == theirs
     assert (theirs.body, theirs.events) == (b"ab", ["after_request", ("first step", True)])
+
+
+def _wrapping_setup(how: str, fail_at: int | None = None) -> t.Any:
+    """A streamed view and an after_request hook that gives the response another
+    body: a lazy wrapper of the app's chunks (Flask-Compress does this), one that
+    needs the request while it runs (``stream_with_context``), or set_data."""
+
+    def setup(api: Api, app: t.Any, ev: list[t.Any]) -> t.Any:
+        app.teardown_request(lambda exc: ev.append(("teardown", type(exc).__name__)))
+
+        @app.after_request
+        def rewrite(response: t.Any) -> t.Any:
+            if how == "set_data":
+                response.set_data(b"replaced")
+                return response
+            chunks = response.iter_encoded()
+
+            def upper() -> t.Iterator[bytes]:
+                yield b"<"
+                for chunk in chunks:
+                    tag = api.request.args.get("tag", "") if how == "in_context" else ""
+                    yield chunk.upper() + tag.encode()
+                yield b">"
+                ev.append("wrapper done")
+
+            body = upper()
+            response.response = api.stream_with_context(body) if how == "in_context" else body
+            return response
+
+        def generate() -> t.Iterator[str]:
+            for i, part in enumerate(["ab", "cd", "ef"]):
+                if i == fail_at:
+                    raise ZeroDivisionError("mid-stream")
+                yield part
+            ev.append("generator done")
+
+        def view() -> t.Any:
+            return api.Response(api.stream_with_context(generate()), mimetype="text/plain")
+
+        return view
+
+    return setup
+
+
+@pytest.mark.parametrize("how", ["lazy", "in_context", "set_data"])
+@pytest.mark.parametrize("endpoint_kind", ENDPOINT_KINDS)
+async def test_after_request_wrapping_a_streamed_body(how: str, endpoint_kind: str) -> None:
+    """What a hook puts around (or instead of) a streamed body is what the client
+    gets, as from a WSGI server: never the new headers over the app's own chunks."""
+    theirs, ours = await run_both(
+        _wrapping_setup(how), "/s?tag=!", rule="/s", endpoint_kind=endpoint_kind
+    )
+    assert (ours.status, ours.headers, ours.body) == (theirs.status, theirs.headers, theirs.body)
+    expected = {"lazy": b"<ABCDEF>", "in_context": b"<AB!CD!EF!>", "set_data": b"replaced"}
+    assert theirs.body == expected[how]
+    # Flask's test client tears down twice around a stream_with_context (see above).
+    assert ours.events.count(("teardown", "NoneType")) == 1
+    assert ours.events[-1] == ("teardown", "NoneType")
+
+
+@pytest.mark.parametrize("endpoint_kind", ENDPOINT_KINDS)
+async def test_a_failing_stream_under_a_wrapping_hook_still_tears_down(endpoint_kind: str) -> None:
+    """The app's generator raising mid-stream reaches the server through the
+    wrapper (Flask's test client raises it), ends the wrapper's thread (no hang)
+    and teardown still runs once."""
+    setup = _wrapping_setup("lazy", fail_at=1)
+    flask_events: list[t.Any] = []
+    flask_app = build_flask(setup, flask_events, rule="/s")
+    with pytest.raises(ZeroDivisionError):
+        flask_app.test_client().get("/s").get_data()
+    our_events: list[t.Any] = []
+    compat = build_compat(setup, our_events, rule="/s", endpoint_kind=endpoint_kind)
+    with anyio.fail_after(10):
+        ours = await compat_observe(compat, our_events, "/s")
+    assert ours.status == 200 and ours.body.startswith(b"<AB")
+    assert b"CD" not in ours.body
+    # As the generator's own stream_with_context pops under Flask: with its error.
+    assert our_events == ["wrapper done", ("teardown", "ZeroDivisionError")]
+    relays = [th for th in threading.enumerate() if "stream relay" in th.name]
+    assert relays == [], relays
+    assert not fastapi_flaskcompat.has_request_context()
 
 
 async def test_stream_with_context_async_generator() -> None:
