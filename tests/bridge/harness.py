@@ -233,11 +233,13 @@ class FlaskSideClient:
         json: t.Any = None,
     ) -> Reply:
         # No ``with client``: Flask 3.1 would then run teardown a second time on exit.
-        call = functools.partial(
-            self._client.open, path, method=method, headers=headers, data=data, json=json
-        )
-        r = await anyio.to_thread.run_sync(call)
-        return Reply(r.status_code, tuple(r.headers.items()), r.get_data())
+        def call() -> Reply:
+            r = self._client.open(path, method=method, headers=headers, data=data, json=json)
+            # The body in the same thread and context, as a WSGI server iterates it:
+            # a stream_with_context body pops its contexts on its last chunk.
+            return Reply(r.status_code, tuple(r.headers.items()), r.get_data())
+
+        return await anyio.to_thread.run_sync(call)
 
     def delete_cookie(self, name: str) -> None:
         self._client.delete_cookie(name)
@@ -256,6 +258,8 @@ class FastAPISideClient:
             headers={"user-agent": USER_AGENT},
             follow_redirects=False,
         )
+        # Flask's test client sends no Accept-Encoding; httpx sends one by default.
+        del self._client.headers["accept-encoding"]
 
     async def request(
         self,
@@ -266,8 +270,14 @@ class FastAPISideClient:
         data: dict[str, str] | None = None,
         json: t.Any = None,
     ) -> Reply:
-        r = await self._client.request(method, path, headers=headers, data=data, json=json)
-        return Reply(r.status_code, tuple(r.headers.multi_items()), r.content)
+        request = self._client.build_request(method, path, headers=headers, data=data, json=json)
+        r = await self._client.send(request, stream=True)
+        try:
+            # As sent, as Flask's client gives it: not decoded by Content-Encoding.
+            raw = b"".join([chunk async for chunk in r.aiter_raw()])
+        finally:
+            await r.aclose()
+        return Reply(r.status_code, tuple(r.headers.multi_items()), raw)
 
     def delete_cookie(self, name: str) -> None:
         self._client.cookies.delete(name)
