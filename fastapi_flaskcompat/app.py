@@ -235,6 +235,7 @@ class FlaskCompat(Scaffold):
 
     def teardown_appcontext(self, f: F) -> F:
         """Run ``f(exc)`` when the app context is popped, always."""
+        self._check_setup_finished("teardown_appcontext")
         self.teardown_appcontext_funcs.append(f)
         return f
 
@@ -282,6 +283,7 @@ class FlaskCompat(Scaffold):
         """Serve ``blueprint``'s routes and register its hooks (Flask's
         ``register_blueprint``); ``url_prefix=`` and ``name=`` as in Flask, so one
         blueprint can be registered twice. ``app.include_router(bp)`` works too."""
+        self._check_setup_finished("register_blueprint")
         from .blueprints import registration_router
 
         assert self.fastapi_app is not None, "register_blueprint needs FlaskCompat(app)"
@@ -368,6 +370,38 @@ class FlaskCompat(Scaffold):
             self.signal("request_finished", response=response)
         return response
 
+    def process_response_sync(self, response: Response, ctx: RequestContext) -> Response:
+        """:meth:`process_response` for sync code (Flask's, as ``finalize_request``
+        calls it); an async hook runs through ``ensure_sync``."""
+        callbacks = ctx.after_this_request_functions
+        if callbacks:
+            response = hooks.run_chain_sync(hooks.compile_steps(callbacks), response)
+        plan = ctx.plan
+        if plan.has_after:
+            response = hooks.run_chain_sync(plan.after, response)
+        if not isinstance(response, Response):
+            response = self.make_response(response)
+        sessions.save_request_session(self, ctx, response)
+        if self.signalling:
+            self.signal("request_finished", response=response)
+        return response
+
+    def finalize_request(self, rv: t.Any, from_error_handler: bool = False) -> Response:
+        """Flask's ``finalize_request``, for code that calls it (sync): ``rv`` as a
+        response, through the after_request hooks; with ``from_error_handler``
+        their errors are logged, not raised."""
+        response = t.cast(Response, self.make_response(rv))
+        ctx = _request_ctx()
+        if ctx is None:
+            return response
+        try:
+            response = self.process_response_sync(response, ctx)
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception("Request finalizing failed with an error while handling an error")
+        return response
+
     async def do_teardown_request(self, exc: BaseException | None, plan: HookPlan) -> None:
         if plan.teardown_request:
             await hooks.run_all(plan.teardown_request, exc, self.logger)
@@ -420,7 +454,9 @@ class FlaskCompat(Scaffold):
 
     def log_exception(self, exc: BaseException) -> None:
         """Log an unhandled exception the way Flask does."""
-        self.logger.error("Exception on request", exc_info=(type(exc), exc, exc.__traceback__))
+        ctx = _request_ctx()
+        where = "request" if ctx is None else f"{ctx.request.path} [{ctx.request.method}]"
+        self.logger.error(f"Exception on {where}", exc_info=(type(exc), exc, exc.__traceback__))
 
     # -- what extensions call on a Flask app ---------------------------------------
 
@@ -509,12 +545,18 @@ class FlaskCompat(Scaffold):
         return self.ensure_sync(handler)(e)
 
     def handle_exception(self, e: Exception) -> Response:
-        """Flask's ``handle_exception``, for code that calls it (sync): the 500 response."""
+        """Flask's ``handle_exception``, for code that calls it (sync): sends
+        ``got_request_exception``, re-raises when exceptions propagate (debug),
+        logs, and returns the 500 response through after_request."""
+        self.signal("got_request_exception", exception=e)
+        if errors.propagates(self):
+            raise e
+        self.log_exception(e)
         server_error: t.Any = InternalServerError(original_exception=e)
         handler = errors.find_error_handler(self, server_error, _request_blueprints())
         if handler is not None:
             server_error = self.ensure_sync(handler)(server_error)
-        return t.cast(Response, self.make_response(server_error))
+        return self.finalize_request(server_error, from_error_handler=True)
 
     def handle_url_build_error(
         self, error: BuildError, endpoint: str, values: dict[str, t.Any]

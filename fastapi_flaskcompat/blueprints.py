@@ -312,6 +312,7 @@ class Blueprint(APIRouter, Scaffold):
 
     def record_once(self, func: DeferredSetupFunction) -> None:
         """Like :meth:`record`, on the first registration only."""
+        self._check_setup_finished("record_once")
 
         def wrapper(state: BlueprintSetupState) -> None:
             if state.first_registration:
@@ -424,26 +425,31 @@ class Blueprint(APIRouter, Scaffold):
 
     def before_app_request(self, f: F) -> F:
         """Like ``before_request``, for every request of the app."""
+        self._check_setup_finished("before_app_request")
         self.record_once(lambda s: s.app.before_request_funcs[None].append(f))
         return f
 
     def after_app_request(self, f: F) -> F:
         """Like ``after_request``, for every request of the app."""
+        self._check_setup_finished("after_app_request")
         self.record_once(lambda s: s.app.after_request_funcs[None].append(f))
         return f
 
     def teardown_app_request(self, f: F) -> F:
         """Like ``teardown_request``, for every request of the app."""
+        self._check_setup_finished("teardown_app_request")
         self.record_once(lambda s: s.app.teardown_request_funcs[None].append(f))
         return f
 
     def app_context_processor(self, f: F) -> F:
         """Like ``context_processor``, for templates of the whole app."""
+        self._check_setup_finished("app_context_processor")
         self.record_once(lambda s: s.app.template_context_processors[None].append(f))
         return f
 
     def app_errorhandler(self, code: type[Exception] | int) -> Callable[[F], F]:
         """Like ``errorhandler``, for errors anywhere in the app."""
+        self._check_setup_finished("app_errorhandler")
 
         def decorator(f: F) -> F:
             self.record_once(lambda s: s.app.register_error_handler(code, f))
@@ -453,11 +459,13 @@ class Blueprint(APIRouter, Scaffold):
 
     def app_url_value_preprocessor(self, f: F) -> F:
         """Like ``url_value_preprocessor``, for every request of the app."""
+        self._check_setup_finished("app_url_value_preprocessor")
         self.record_once(lambda s: s.app.url_value_preprocessors[None].append(f))
         return f
 
     def app_url_defaults(self, f: F) -> F:
         """Like ``url_defaults``, for every ``url_for`` of the app."""
+        self._check_setup_finished("app_url_defaults")
         self.record_once(lambda s: s.app.url_default_functions[None].append(f))
         return f
 

@@ -272,6 +272,9 @@ class RequestContext:
     url_adapter: t.Any = None
     #: Flashed messages, loaded from the session on first use (Flask's attribute).
     flashes: list[tuple[str, str]] | None = None
+    #: An exception an error handler raised: unhandled, as in Flask (no handler
+    #: sees it; the 500 path does). Set by the error handling, rarely.
+    handler_error: Exception | None = None
 
     def __init__(
         self,

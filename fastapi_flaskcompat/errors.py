@@ -298,6 +298,17 @@ async def respond(
     return await call_fastapi_handler(handler, request, exc)
 
 
+def propagates(app: FlaskCompat) -> bool:
+    """Whether unhandled exceptions go to the server without a 500 (Flask's
+    ``PROPAGATE_EXCEPTIONS``, by default in debug mode)."""
+    propagate = app.config["PROPAGATE_EXCEPTIONS"]
+    if propagate is None:
+        # Flask also propagates when testing; here the server always gets the
+        # exception after the 500 went out, and the test client raises it.
+        return app.debug or bool(getattr(app.fastapi_app, "debug", False))
+    return bool(propagate)
+
+
 async def handle_exception(
     app: FlaskCompat, request: StarletteRequest, exc: Exception
 ) -> StarletteResponse | None:
@@ -305,12 +316,7 @@ async def handle_exception(
     inside the request's contexts, or None when the error should propagate
     untouched (``PROPAGATE_EXCEPTIONS``, debug mode)."""
     app.signal("got_request_exception", exception=exc)
-    propagate = app.config["PROPAGATE_EXCEPTIONS"]
-    if propagate is None:
-        # Flask also propagates when testing; here the server always gets the
-        # exception after the 500 went out, and the test client raises it.
-        propagate = app.debug or bool(getattr(app.fastapi_app, "debug", False))
-    if propagate:
+    if propagates(app):
         return None
     response: StarletteResponse
     server_error = InternalServerError(original_exception=exc)
@@ -368,7 +374,14 @@ def _flask_first(compat: FlaskCompat, handler: Handler) -> Handler:
         ctx = _request_ctx()
         if conn.scope["type"] != "http" or ctx is None or ctx.app is not compat:
             return await call(handler, conn, exc)
-        return await respond(compat, t.cast(StarletteRequest, conn), exc, handler)
+        if exc is ctx.handler_error:
+            raise exc  # from a handler, on its way out through Starlette's outer layers
+        try:
+            return await respond(compat, t.cast(StarletteRequest, conn), exc, handler)
+        except Exception as handler_error:
+            # Flask: what a handler raises is unhandled, only the 500 path sees it.
+            ctx.handler_error = handler_error
+            raise
 
     return _mark(flask_first, handler)
 

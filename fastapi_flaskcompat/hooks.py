@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import anyio
 import anyio.to_thread
 
-from .concurrency import AWAIT, INLINE, is_async_callable, kind_of
+from .concurrency import AWAIT, INLINE, ensure_sync, is_async_callable, kind_of
 
 Hook = Callable[..., t.Any]
 Step = tuple[str, tuple[Hook, ...]]
@@ -168,6 +168,15 @@ async def run_chain(steps: Steps, value: t.Any) -> t.Any:
             value = _chain(funcs, value)
         else:
             value = await anyio.to_thread.run_sync(_chain, funcs, value)
+    return value
+
+
+def run_chain_sync(steps: Steps, value: t.Any) -> t.Any:
+    """after_request from sync code (a view calling ``handle_exception``): each
+    hook through ``ensure_sync``, as Flask calls them."""
+    for _kind, funcs in steps:
+        for f in funcs:
+            value = ensure_sync(f)(value)
     return value
 
 

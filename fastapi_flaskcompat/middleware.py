@@ -104,14 +104,24 @@ class FlaskCompatMiddleware:
                 if body is not None and body.paused and not await body.preload_body():
                     return
                 app = self.app  # a load, not a method call: quicker
+                if scope["method"] == "HEAD" and self.serves_head_as_get(scope):
+                    # Flask answers HEAD on every GET rule; FastAPI's routes 405 it.
+                    # The app sees a GET (request.method stays HEAD), the server
+                    # its HEAD, and no body goes out.
+                    ctx.send_downstream = _without_body(send)
+                    await app({**scope, "method": "GET"}, receive, ctx.send)
+                    return
                 await app(scope, receive, ctx.send)
             else:
                 await self.send_response(compat.make_response(rv), ctx)
         except Exception as exc:
+            error = exc  # for teardown, should the 500 path itself raise
             error = await self.handle_error(exc, ctx)
             if error is exc:
                 raise
             if error is not None:
+                if error is ctx.finalize_error:
+                    raise error from None  # Starlette wrapped it: "response already started"
                 raise error from exc  # an error handler failed
         except asyncio.CancelledError:
             cancelled = True  # asyncio only: trio's cancellation never abandons a thread
@@ -169,6 +179,11 @@ class FlaskCompatMiddleware:
         match = routing.match_route(scope)
         return match.route is not None and not match.full
 
+    def serves_head_as_get(self, scope: Scope) -> bool:
+        """Whether a ``HEAD`` reaches no route that takes it, but a ``GET`` would."""
+        match = routing.match_route(scope)
+        return match.route is not None and not match.full and "GET" in routing.route_methods(scope)
+
     async def answer_options(self, ctx: _Responder) -> None:
         """The automatic ``OPTIONS`` answer. Flask dispatches it to the matched
         rule, so a blueprint's route runs that blueprint's before_request first."""
@@ -210,7 +225,11 @@ class FlaskCompatMiddleware:
         after the 500 response went out."""
         if ctx.started:
             return exc
-        if exc is not ctx.finalize_error:
+        if ctx.finalize_error is not None:
+            # Flask answers an after_request error with the 500 path only; Starlette
+            # may have wrapped it on the way ("response already started").
+            exc = ctx.finalize_error
+        elif exc is not ctx.handler_error:
             # Reached by exceptions from hooks (which run outside FastAPI) and by
             # those FastAPI let through; an error raised by a handler is unhandled.
             try:
@@ -251,6 +270,17 @@ class _Done:
 
 
 _DONE = _Done()
+
+
+def _without_body(send: Send) -> Send:
+    """``send`` for a ``HEAD`` answered as a ``GET``: the headers, no body bytes."""
+
+    async def send_head(message: Message) -> None:
+        if message["type"] == "http.response.body" and message.get("body"):
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_head
 
 
 def _drop(message: Message) -> Awaitable[None]:

@@ -185,6 +185,7 @@ class Scaffold:
 
     def errorhandler(self, code_or_exception: type[Exception] | int) -> Callable[[F], F]:
         """Register a function to handle errors by status code or exception class."""
+        self._check_setup_finished("errorhandler")
 
         def decorator(f: F) -> F:
             self.register_error_handler(code_or_exception, f)
