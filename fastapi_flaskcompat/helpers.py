@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from functools import wraps
 from urllib.parse import quote, urlencode
 
+from starlette.convertors import FloatConvertor, IntegerConvertor, UUIDConvertor
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import BaseRoute, Mount, NoMatchFound
 from werkzeug.exceptions import abort as _werkzeug_abort
@@ -75,26 +76,21 @@ def url_for(
         # Flask: relative to the current request's blueprint.
         blueprint = req_ctx.request.blueprint if req_ctx is not None else None
         endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
-    app_ctx.app.inject_url_defaults(endpoint, values)
-    fastapi_app = app_ctx.app.fastapi_app
-    routes: list[BaseRoute] = list(getattr(fastapi_app, "routes", []))
-    route = _find_route(routes, endpoint)
-    if route is None:
-        raise BuildError(endpoint, values, _method)
-    values = {k: v for k, v in values.items() if v is not None}
-    param_names = set(getattr(route, "param_convertors", {}))
-    path_params = {k: v for k, v in values.items() if k in param_names}
-    query = [(k, v) for k, v in values.items() if k not in param_names]
+    app = app_ctx.app
+    app.inject_url_defaults(endpoint, values)
     try:
-        path = str(fastapi_app.url_path_for(endpoint, **path_params))  # type: ignore[union-attr]
-    except NoMatchFound:
-        raise BuildError(endpoint, values, _method) from None
+        path, query = _build(app.fastapi_app, endpoint, values, _method)
+    except BuildError as error:
+        # Flask: url_build_error_handlers may give a URL (or re-raise).
+        values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external)
+        return app.handle_url_build_error(error, endpoint, values)
     if req_ctx is not None:
         path = req_ctx.request.root_path + path
     else:
         path = config["APPLICATION_ROOT"].rstrip("/") + path
     if query:
-        path += "?" + urlencode(query, doseq=True)
+        # Werkzeug's URL building leaves the characters a query may hold as they are.
+        path += "?" + urlencode(query, safe="!$'()*,/:;?@")
     if _anchor is not None:
         path += "#" + quote(_anchor, safe="!#$&'()*+,/:;=?@")
     if not _external:
@@ -115,6 +111,52 @@ def url_for(
         return host_url + path
     scheme = _scheme or config["PREFERRED_URL_SCHEME"]
     return f"{scheme}://{config['SERVER_NAME']}{path}"
+
+
+def _build(
+    fastapi_app: t.Any, endpoint: str, values: dict[str, t.Any], method: str | None
+) -> tuple[str, list[tuple[str, t.Any]]]:
+    """The path to ``endpoint`` and the query pairs, as Werkzeug's ``build``:
+    path values quoted by their converter, ``None`` dropped, ``method`` checked."""
+    route = _find_route(list(getattr(fastapi_app, "routes", [])), endpoint)
+    if route is None:
+        raise BuildError(endpoint, values, method)
+    methods = getattr(route, "methods", None)
+    # Werkzeug's rules also take OPTIONS, and HEAD where they take GET.
+    allowed = {*methods, "OPTIONS", *(("HEAD",) if "GET" in methods else ())} if methods else None
+    if method is not None and allowed is not None and method.upper() not in allowed:
+        raise BuildError(endpoint, values, method)
+    convertors: dict[str, t.Any] = getattr(route, "param_convertors", {})
+    path_params: dict[str, t.Any] = {}
+    filled: dict[str, str] = {}
+    query: list[tuple[str, t.Any]] = []
+    for name, value in values.items():
+        if value is None:
+            continue
+        convertor = convertors.get(name)
+        if convertor is None:
+            if isinstance(value, list | tuple):
+                query += [(name, v) for v in value if v is not None]
+            else:
+                query.append((name, value))
+        elif isinstance(convertor, IntegerConvertor | UUIDConvertor):
+            path_params[name] = value
+        else:
+            # Starlette refuses "" and "/" in a segment; Werkzeug quotes the value
+            # (str(float) for floats). A placeholder keeps Starlette's own prefixes.
+            if isinstance(convertor, FloatConvertor):
+                path_params[name] = 987654321.5 + len(filled)
+                filled[convertor.to_string(path_params[name])] = str(float(value))
+            else:
+                path_params[name] = placeholder = f"fcparam{len(filled)}x"
+                filled[placeholder] = quote(str(value), safe="!$&'()*+,/:;=@")
+    try:
+        path = str(fastapi_app.url_path_for(endpoint, **path_params))
+    except (NoMatchFound, ValueError, AssertionError):
+        raise BuildError(endpoint, values, method) from None
+    for placeholder, text in filled.items():
+        path = path.replace(placeholder, text, 1)
+    return path, query
 
 
 def _find_route(routes: list[BaseRoute], name: str) -> BaseRoute | None:

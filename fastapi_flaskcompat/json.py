@@ -32,15 +32,20 @@ def _default(o: t.Any) -> t.Any:
 
 
 def dumps(obj: t.Any, **kwargs: t.Any) -> str:
-    """``json.dumps`` with Flask's defaults: sorted keys, ASCII, dates as HTTP dates."""
+    """Flask's ``json.dumps``: the current app's provider (``app.json``); outside
+    an app the stdlib's, with Flask's ``default`` (dates as HTTP dates...)."""
+    ctx = _get_ctx(None)
+    if ctx is not None:
+        return ctx.app.json.dumps(obj, **kwargs)
     kwargs.setdefault("default", _default)
-    kwargs.setdefault("ensure_ascii", True)
-    kwargs.setdefault("sort_keys", True)
     return _json.dumps(obj, **kwargs)
 
 
 def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
-    """``json.loads``, as Flask's provider."""
+    """Flask's ``json.loads``: the current app's provider, else the stdlib's."""
+    ctx = _get_ctx(None)
+    if ctx is not None:
+        return ctx.app.json.loads(s, **kwargs)
     return _json.loads(s, **kwargs)
 
 
@@ -105,7 +110,8 @@ def response(*args: t.Any, **kwargs: t.Any) -> Response:
     if ctx is not None:
         return ctx.app.json.response(*args, **kwargs)
     obj = _prepare_response_obj(args, kwargs)
-    return Response(f"{dumps(obj, separators=(',', ':'))}\n", mimetype="application/json")
+    text = _json.dumps(obj, default=_default, sort_keys=True, separators=(",", ":"))
+    return Response(f"{text}\n", mimetype="application/json")
 
 
 def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:

@@ -17,7 +17,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from .globals import _request_ctx
+from .globals import _no_req_msg, _request_ctx
 from .wrappers import Response
 
 if t.TYPE_CHECKING:
@@ -45,7 +45,10 @@ def make_response(app: FlaskCompat, rv: t.Any) -> Response:
             )
     if rv is None:
         ctx = _request_ctx()
-        endpoint = ctx.request.endpoint if ctx is not None else None
+        if ctx is None:
+            # Flask's message names request.endpoint, which needs a request.
+            raise RuntimeError(_no_req_msg)
+        endpoint = ctx.request.endpoint
         raise TypeError(
             f"The view function for {endpoint!r} did not"
             " return a valid response. The function either returned"

@@ -14,6 +14,7 @@ import threading
 import typing as t
 from functools import cached_property
 from io import BytesIO
+from urllib.parse import unquote_to_bytes, urljoin
 
 import anyio
 from starlette.background import BackgroundTask
@@ -22,25 +23,89 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import BaseRoute
 from starlette.types import Message, Receive, Scope, Send
-from werkzeug.datastructures import Headers
-from werkzeug.exceptions import BadRequest, ClientDisconnected
+from werkzeug.datastructures import Headers, ImmutableHeadersMixin
+from werkzeug.exceptions import (
+    BadRequest,
+    BadRequestKeyError,
+    ClientDisconnected,
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+)
 from werkzeug.http import remove_entity_headers
 from werkzeug.sansio.request import Request as SansIORequest
+from werkzeug.urls import iri_to_uri
 from werkzeug.wrappers import Request as WerkzeugRequest
 from werkzeug.wrappers import Response as WerkzeugResponse
 from werkzeug.wsgi import get_input_stream
 
 from .body import BODY_KEY, Body, UnrecordedStream
 from .globals import _get_ctx
-from .routing import match_route
+from .routing import match_route, route_methods
 
 
-def _scope_headers(scope: Scope) -> Headers:
+class RequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
+    """``request.headers`` as Flask has them from WSGI's ``EnvironHeaders``:
+    read-only, names Title-Cased, one entry per name (a header sent on several
+    lines joined, as WSGI servers join them), ``X_Thing`` finding ``X-Thing``,
+    and a missing name a plain ``KeyError``."""
+
+    #: Blank ``Content-Type``/``Content-Length`` (lowered): found by a lookup, not
+    #: listed, as in the environ.
+    blank: frozenset[str] = frozenset()
+
+    def _get_key(self, key: str) -> str:
+        if not isinstance(key, str):
+            raise BadRequestKeyError(key)
+        ikey = key.replace("_", "-").lower()
+        for k, v in self._list:
+            if k.lower() == ikey:
+                return v
+        if ikey in self.blank:
+            return ""
+        raise KeyError(key)
+
+    def copy(self) -> t.NoReturn:
+        raise TypeError(f"cannot create {type(self).__name__!r} copies")
+
+    def __or__(self, other: t.Any) -> t.NoReturn:
+        raise TypeError(f"cannot create {type(self).__name__!r} copies")
+
+
+def _scope_headers(scope: Scope) -> RequestHeaders:
     # The server parsed these: skip Headers' per-item checks (most of the
     # cost of building a request, as WSGI's EnvironHeaders skips them too).
-    headers = Headers()
-    headers._list = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+    joined: dict[str, str] = {}
+    blank: list[str] = []
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").replace("_", "-").title()
+        value = raw_value.decode("latin-1")
+        seen = joined.get(name)
+        if seen is not None:
+            # WSGI servers join repeated lines with a comma; cookies (HTTP/2
+            # sends one field per cookie) with "; ", as RFC 9113 says.
+            joined[name] = f"{seen}{'; ' if name == 'Cookie' else ','}{value}"
+        elif value or name not in ("Content-Type", "Content-Length"):
+            joined[name] = value
+        else:
+            blank.append(name.lower())
+    headers = RequestHeaders()
+    headers._list = list(joined.items())
+    if blank:
+        headers.blank = frozenset(blank)
     return headers
+
+
+def _wsgi_path(scope: Scope, root_path: str, path: str) -> str:
+    """``PATH_INFO``: the request path's bytes read as latin-1 (PEP 3333), from
+    the bytes the client sent, so that invalid UTF-8 survives as in WSGI."""
+    raw: bytes | None = scope.get("raw_path")
+    script = root_path.encode()
+    if raw is not None:
+        sent = unquote_to_bytes(raw.partition(b"?")[0])
+        if sent.startswith(script):
+            return sent[len(script) :].decode("latin-1")
+    return path.encode().decode("latin-1")
 
 
 class _JSONModule:
@@ -172,6 +237,17 @@ class Request(WerkzeugRequest):
         """Alias for ``root_path``."""
         return self.root_path
 
+    @cached_property
+    def routing_exception(self) -> HTTPException | None:
+        """Flask's: the error routing found for this request (``NotFound``,
+        ``MethodNotAllowed``), raised at dispatch; None when a route matched."""
+        match = match_route(self.scope)
+        if match.full:
+            return None
+        if match.route is None:
+            return NotFound()
+        return MethodNotAllowed(valid_methods=sorted(route_methods(self.scope)))
+
     @property
     def url_root(self) -> str:
         """Alias for ``root_url``: scheme, host and root path."""
@@ -184,8 +260,9 @@ class Request(WerkzeugRequest):
         server = scope.get("server") or ("localhost", 80)
         environ: dict[str, t.Any] = {
             "REQUEST_METHOD": self.method,
-            "SCRIPT_NAME": self.root_path,
-            "PATH_INFO": self.path,
+            # WSGI strings: the path's bytes as latin-1, as a WSGI server gives them.
+            "SCRIPT_NAME": self.root_path.encode().decode("latin-1"),
+            "PATH_INFO": _wsgi_path(scope, self.root_path, self.path),
             "QUERY_STRING": self.query_string.decode("latin-1"),
             "SERVER_NAME": str(server[0]),
             "SERVER_PORT": str(server[1]),
@@ -367,6 +444,21 @@ class Response(WerkzeugResponse, StarletteResponse):
         Content-Length computed for a buffered body that lacks one.
         """
         headers = self.headers
+        location = headers.get("Location")
+        content_location = headers.get("Content-Location")
+        if location is not None or content_location is not None:
+            headers = Headers(headers)
+            if location is not None:
+                # As Werkzeug sends it: a URI, absolute when the response asks.
+                location = iri_to_uri(location)
+                if self.autocorrect_location_header:
+                    ctx = _get_ctx(None)
+                    if ctx is not None and ctx.request_ctx is not None:
+                        base = iri_to_uri(ctx.request_ctx.request.base_url)
+                        location = urljoin(base, location)
+                headers["Location"] = location
+            if content_location is not None:
+                headers["Content-Location"] = iri_to_uri(content_location)
         if self._bodiless():
             headers = Headers(headers)
             if self.status_code == 304:
