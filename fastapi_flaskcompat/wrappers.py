@@ -72,13 +72,24 @@ class RequestHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
         raise TypeError(f"cannot create {type(self).__name__!r} copies")
 
 
+#: Raw header names as Flask spells them (``x-api_key`` → ``X-Api-Key``): most
+#: requests send the same few dozen. Bounded: names come from clients.
+_NAMES: dict[bytes, str] = {}
+_NAMES_MAX = 512
+
+
 def _scope_headers(scope: Scope) -> RequestHeaders:
     # The server parsed these: skip Headers' per-item checks (most of the
     # cost of building a request, as WSGI's EnvironHeaders skips them too).
     joined: dict[str, str] = {}
     blank: list[str] = []
+    names = _NAMES
     for raw_name, raw_value in scope["headers"]:
-        name = raw_name.decode("latin-1").replace("_", "-").title()
+        name = names.get(raw_name)
+        if name is None:
+            name = raw_name.decode("latin-1").replace("_", "-").title()
+            if len(names) < _NAMES_MAX:
+                names[raw_name] = name
         value = raw_value.decode("latin-1")
         seen = joined.get(name)
         if seen is not None:
