@@ -269,6 +269,12 @@ class Request(WerkzeugRequest):
         """A WSGI environ for this request, built on first use."""
         scope = self.scope
         server = scope.get("server") or ("localhost", 80)
+        client = scope.get("client")
+        # What gunicorn and Werkzeug's server put there: the target as sent.
+        raw_path: bytes = scope.get("raw_path") or self.full_path.encode()
+        target = raw_path.decode("latin-1")
+        if self.query_string:
+            target += "?" + self.query_string.decode("latin-1")
         environ: dict[str, t.Any] = {
             "REQUEST_METHOD": self.method,
             # WSGI strings: the path's bytes as latin-1, as a WSGI server gives them.
@@ -279,6 +285,10 @@ class Request(WerkzeugRequest):
             "SERVER_PORT": str(server[1]),
             "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
             "REMOTE_ADDR": self.remote_addr,
+            "REMOTE_PORT": str(client[1]) if client else "",
+            "REQUEST_URI": target,
+            "RAW_URI": target,
+            "werkzeug.request": self,
             "wsgi.version": (1, 0),
             "wsgi.url_scheme": self.scheme,
             "wsgi.errors": None,

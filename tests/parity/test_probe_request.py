@@ -329,6 +329,28 @@ async def test_environ_paths(case: str, endpoint_kind: str) -> None:
     assert_same(theirs, ours)
 
 
+ENVIRON_EXTRA_OPS: Ops = {
+    # What gunicorn and Werkzeug's server set beside PEP 3333's keys: the target
+    # as the server received it, the client's port, the request object.
+    "environ_extras": lambda r: [
+        r.environ.get("REQUEST_URI"),
+        r.environ.get("RAW_URI"),
+        r.environ.get("REMOTE_PORT"),
+        r.environ.get("werkzeug.request") is r._get_current_object(),
+    ],
+}
+
+
+@pytest.mark.parametrize("endpoint_kind", ENDPOINT_KINDS)
+@pytest.mark.parametrize("case", ["root", "query", "unicode_path", "invalid_utf8_path"])
+async def test_environ_server_keys(case: str, endpoint_kind: str) -> None:
+    wire, rule = URL_CASES[case]
+    theirs, ours = await both(ENVIRON_EXTRA_OPS, wire, rule=rule, endpoint_kind=endpoint_kind)
+    assert theirs.status == 200
+    assert theirs.events[0][0][1][3] is True
+    assert_same(theirs, ours)
+
+
 PATH_OPS: Ops = {
     "path": lambda r: r.path,
     "view_args": lambda r: r.view_args,
