@@ -180,9 +180,10 @@ class FlaskCompatMiddleware:
         return match.route is not None and not match.full
 
     def serves_head_as_get(self, scope: Scope) -> bool:
-        """Whether a ``HEAD`` reaches no route that takes it, but a ``GET`` would."""
+        """Whether a ``HEAD`` matched a GET route (as Werkzeug's rules do) that
+        does not take ``HEAD`` itself (FastAPI's routes would 405 it)."""
         match = routing.match_route(scope)
-        return match.route is not None and not match.full and "GET" in routing.route_methods(scope)
+        return match.full and "HEAD" not in (getattr(match.route, "methods", None) or ("HEAD",))
 
     async def answer_options(self, ctx: _Responder) -> None:
         """The automatic ``OPTIONS`` answer. Flask dispatches it to the matched

@@ -48,6 +48,12 @@ def match_route(scope: Scope) -> RouteMatch:
     if match is None:
         router = getattr(scope.get("app"), "router", None)
         match = _NO_ROUTE if router is None else _match(router.routes, dict(scope))
+        if router is not None and not match.full and scope.get("method") == "HEAD":
+            # Werkzeug's rules take HEAD wherever they take GET (FastAPI's do not:
+            # the middleware then serves it as a GET).
+            as_get = _match(router.routes, {**scope, "method": "GET"})
+            if as_get.full:
+                match = as_get
         scope[MATCH_KEY] = match
     return match
 
