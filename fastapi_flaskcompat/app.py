@@ -358,17 +358,7 @@ class FlaskCompat(Scaffold):
         plan = ctx.plan
         if plan.has_after:
             response = await hooks.run_chain(plan.after, response)
-        if not isinstance(response, Response):
-            if not isinstance(response, StarletteResponse):
-                raise TypeError(
-                    "An after_request function must return a response object, but it"
-                    f" returned {type(response).__name__}."
-                )
-            response = self.response_class.from_starlette(response)
-        sessions.save_request_session(self, ctx, response)
-        if self.signalling:
-            self.signal("request_finished", response=response)
-        return response
+        return self._save_and_announce(response, ctx)
 
     def process_response_sync(self, response: Response, ctx: RequestContext) -> Response:
         """:meth:`process_response` for sync code (Flask's, as ``finalize_request``
@@ -379,8 +369,20 @@ class FlaskCompat(Scaffold):
         plan = ctx.plan
         if plan.has_after:
             response = hooks.run_chain_sync(plan.after, response)
-        if not isinstance(response, Response):
-            response = self.make_response(response)
+        return self._save_and_announce(response, ctx)
+
+    def _save_and_announce(self, rv: t.Any, ctx: RequestContext) -> Response:
+        # The end of process_response, either way: the session, request_finished.
+        response: Response
+        if isinstance(rv, Response):
+            response = rv
+        elif isinstance(rv, StarletteResponse):
+            response = self.response_class.from_starlette(rv)
+        else:
+            raise TypeError(
+                "An after_request function must return a response object, but it"
+                f" returned {type(rv).__name__}."
+            )
         sessions.save_request_session(self, ctx, response)
         if self.signalling:
             self.signal("request_finished", response=response)

@@ -650,8 +650,7 @@ class StreamRelay:
     async def aclose(self) -> None:
         """End the wrapper (the app stopped streaming) and wait for its thread,
         before the request's context is popped: the wrapper may hold it pushed."""
-        if not self._finished:
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(self._exchange, _END)
         with anyio.CancelScope(shield=True):
+            if not self._finished:
+                await anyio.to_thread.run_sync(self._exchange, _END)
             await anyio.to_thread.run_sync(self._thread.join)
