@@ -122,10 +122,11 @@ def _build(
     if route is None:
         raise BuildError(endpoint, values, method)
     methods = getattr(route, "methods", None)
-    # Werkzeug's rules also take OPTIONS, and HEAD where they take GET.
-    allowed = {*methods, "OPTIONS", *(("HEAD",) if "GET" in methods else ())} if methods else None
-    if method is not None and allowed is not None and method.upper() not in allowed:
-        raise BuildError(endpoint, values, method)
+    if method is not None and methods:
+        # Werkzeug's rules also take OPTIONS, and HEAD where they take GET.
+        allowed = {*methods, "OPTIONS", *(("HEAD",) if "GET" in methods else ())}
+        if method.upper() not in allowed:
+            raise BuildError(endpoint, values, method)
     convertors: dict[str, t.Any] = getattr(route, "param_convertors", {})
     path_params: dict[str, t.Any] = {}
     filled: dict[str, str] = {}
